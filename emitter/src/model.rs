@@ -1,0 +1,510 @@
+//! The subunit v2 packet model: the vocabulary every crate of the workspace shares.
+//!
+//! There are two shapes of the same packet. [`Packet`] owns its strings and bytes and is what
+//! builders and folds keep. [`PacketRef`] borrows them, so the decoder can hand out packets that
+//! point into its input buffer without copying, and the encoder can write either shape.
+
+use std::fmt;
+
+/// The signature byte that starts every v2 packet.
+pub const SIGNATURE: u8 = 0xB3;
+
+/// The largest packet the protocol allows, in bytes, counting every byte from the signature
+/// through the CRC (the spec: "less than 4MiB - 4194303 bytes").
+pub const MAX_PACKET_LENGTH: usize = 4_194_303;
+
+/// The smallest packet: signature, two flag bytes, a one-byte length and the CRC.
+pub const MIN_PACKET_LENGTH: usize = 8;
+
+/// The largest value a subunit varint can hold (30 bits).
+pub const MAX_VARINT: u32 = (1 << 30) - 1;
+
+/// The attachment chunk size `subunit-output` uses (3.5 MiB); the emitter splits at most this
+/// many content bytes into one packet.
+pub const FILE_CHUNK_SIZE: usize = 3_670_016;
+
+/// Flag bits of the two-byte FLAGS field.
+pub mod flags {
+    /// The version nibble mask; a v2 packet has `0x2` there.
+    pub const VERSION_MASK: u16 = 0xF000;
+    /// The version nibble of a v2 packet, in place.
+    pub const VERSION_2: u16 = 0x2000;
+    /// A test id follows.
+    pub const TEST_ID: u16 = 0x0800;
+    /// A route code follows.
+    pub const ROUTE_CODE: u16 = 0x0400;
+    /// A timestamp follows.
+    pub const TIMESTAMP: u16 = 0x0200;
+    /// The test is runnable.
+    pub const RUNNABLE: u16 = 0x0100;
+    /// Tags follow.
+    pub const TAGS: u16 = 0x0080;
+    /// File content follows.
+    pub const FILE_CONTENT: u16 = 0x0040;
+    /// A MIME type follows.
+    pub const MIME_TYPE: u16 = 0x0020;
+    /// This is the last chunk of the file.
+    pub const EOF: u16 = 0x0010;
+    /// Reserved; must be zero in v2.
+    pub const RESERVED: u16 = 0x0008;
+    /// The status enum.
+    pub const STATUS_MASK: u16 = 0x0007;
+}
+
+/// A test status, the low three bits of the flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(u8)]
+pub enum Status {
+    /// No status: the packet carries only other information (a file chunk, say).
+    #[default]
+    Undefined = 0,
+    /// The test exists (enumeration).
+    Exists = 1,
+    /// The test has started.
+    InProgress = 2,
+    /// The test passed.
+    Success = 3,
+    /// The test passed but was expected to fail.
+    UxSuccess = 4,
+    /// The test was skipped.
+    Skip = 5,
+    /// The test failed (v2 has no separate "error").
+    Fail = 6,
+    /// The test failed as expected.
+    XFail = 7,
+}
+
+impl Status {
+    /// Every status, in wire order.
+    pub const ALL: [Status; 8] = [
+        Status::Undefined,
+        Status::Exists,
+        Status::InProgress,
+        Status::Success,
+        Status::UxSuccess,
+        Status::Skip,
+        Status::Fail,
+        Status::XFail,
+    ];
+
+    /// The status for the low three bits of `bits` (the rest is ignored).
+    pub const fn from_bits(bits: u16) -> Status {
+        Status::ALL[(bits & flags::STATUS_MASK) as usize]
+    }
+
+    /// The wire value, 0..=7.
+    pub const fn bits(self) -> u16 {
+        self as u16
+    }
+
+    /// The name python-subunit's API uses (`None` is spelt `"none"` here; python uses `None`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Undefined => "none",
+            Status::Exists => "exists",
+            Status::InProgress => "inprogress",
+            Status::Success => "success",
+            Status::UxSuccess => "uxsuccess",
+            Status::Skip => "skip",
+            Status::Fail => "fail",
+            Status::XFail => "xfail",
+        }
+    }
+
+    /// The status named `name` (as [`Status::as_str`] spells it).
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Whether this status ends a test, in testtools' sense: anything but none and inprogress
+    /// (so `exists` is final too).
+    pub const fn is_final(self) -> bool {
+        !matches!(self, Status::Undefined | Status::InProgress)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A packet timestamp: whole seconds since the Unix epoch (UTC) and nanoseconds, exactly as on
+/// the wire, so nothing is lost in a round trip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Timestamp {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub secs: u32,
+    /// Nanoseconds; the wire allows up to [`MAX_VARINT`], a valid time stays below 10^9.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// A timestamp from seconds and nanoseconds.
+    pub const fn new(secs: u32, nanos: u32) -> Self {
+        Timestamp { secs, nanos }
+    }
+
+    /// The current time. Saturates at the limits of the 32-bit seconds field.
+    pub fn now() -> Self {
+        Self::from_system_time(std::time::SystemTime::now())
+    }
+
+    /// A timestamp from a [`std::time::SystemTime`]; times before the epoch become the epoch and
+    /// times past 2106 saturate.
+    pub fn from_system_time(t: std::time::SystemTime) -> Self {
+        match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => Timestamp {
+                secs: u32::try_from(d.as_secs()).unwrap_or(u32::MAX),
+                nanos: d.subsec_nanos(),
+            },
+            Err(_) => Timestamp::default(),
+        }
+    }
+
+    /// This time as a [`std::time::SystemTime`].
+    pub fn to_system_time(self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH
+            + std::time::Duration::new(u64::from(self.secs), 0)
+            + std::time::Duration::from_nanos(u64::from(self.nanos))
+    }
+
+    /// Seconds since the epoch as a float (for durations and displays).
+    pub fn as_secs_f64(self) -> f64 {
+        f64::from(self.secs) + f64::from(self.nanos) / 1e9
+    }
+}
+
+/// The tags of a packet, borrowed. Decoded packets keep the raw wire bytes (already checked)
+/// and yield the strings lazily, so decoding tags allocates nothing.
+#[derive(Clone, Copy, Debug)]
+pub enum Tags<'a> {
+    /// Tags as they sit on the wire: `count` length-prefixed UTF-8 strings in `bytes`, already
+    /// validated by the decoder.
+    Encoded {
+        /// How many tags.
+        count: u32,
+        /// The strings, each a varint length then the bytes.
+        bytes: &'a [u8],
+    },
+    /// Tags held as owned strings elsewhere.
+    Strings(&'a [String]),
+    /// Tags held as borrowed strings.
+    Strs(&'a [&'a str]),
+}
+
+impl<'a> Tags<'a> {
+    /// How many tags there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Tags::Encoded { count, .. } => *count as usize,
+            Tags::Strings(s) => s.len(),
+            Tags::Strs(s) => s.len(),
+        }
+    }
+
+    /// Whether there are no tags (an empty tag set is still present on the wire).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The tags, in wire order.
+    pub fn iter(&self) -> TagIter<'a> {
+        TagIter {
+            tags: *self,
+            pos: 0,
+            index: 0,
+        }
+    }
+
+    /// The tags as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl PartialEq for Tags<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Tags<'_> {}
+
+impl<'a> IntoIterator for Tags<'a> {
+    type Item = &'a str;
+    type IntoIter = TagIter<'a>;
+    fn into_iter(self) -> TagIter<'a> {
+        self.iter()
+    }
+}
+
+/// An iterator over [`Tags`].
+#[derive(Clone, Debug)]
+pub struct TagIter<'a> {
+    tags: Tags<'a>,
+    pos: usize,
+    index: usize,
+}
+
+impl<'a> Iterator for TagIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let i = self.index;
+        if i >= self.tags.len() {
+            return None;
+        }
+        self.index += 1;
+        match self.tags {
+            Tags::Strings(s) => Some(s[i].as_str()),
+            Tags::Strs(s) => Some(s[i]),
+            Tags::Encoded { bytes, .. } => {
+                // The decoder validated these bytes; a malformed slice here is a caller bug and
+                // ends the iteration rather than panicking.
+                let (len, used) = crate::varint::decode(&bytes[self.pos..])?;
+                let start = self.pos + used;
+                let end = start.checked_add(len as usize)?;
+                let s = std::str::from_utf8(bytes.get(start..end)?).ok()?;
+                self.pos = end;
+                Some(s)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.tags.len() - self.index.min(self.tags.len());
+        (n, Some(n))
+    }
+}
+
+/// A file chunk carried by a packet, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileRef<'a> {
+    /// The file's name (`stdout`, `traceback`, `reason`, ...).
+    pub name: &'a str,
+    /// This chunk's bytes.
+    pub content: &'a [u8],
+}
+
+/// A file chunk carried by a packet, owned.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Hash)]
+pub struct File {
+    /// The file's name.
+    pub name: String,
+    /// This chunk's bytes.
+    pub content: Vec<u8>,
+}
+
+/// One subunit v2 packet, borrowing its strings and bytes.
+///
+/// This is also the event python-subunit hands to a `StreamResult.status(...)` call: every
+/// field of that call is a field here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketRef<'a> {
+    /// The test status (`Undefined` when the packet carries none).
+    pub status: Status,
+    /// The test id.
+    pub test_id: Option<&'a str>,
+    /// The route code (`0`, `0/3`, ...).
+    pub route_code: Option<&'a str>,
+    /// When the event happened.
+    pub timestamp: Option<Timestamp>,
+    /// The runnable flag.
+    pub runnable: bool,
+    /// The tags, when the packet carries a tag set (possibly empty).
+    pub tags: Option<Tags<'a>>,
+    /// The MIME type of the file chunk.
+    pub mime_type: Option<&'a str>,
+    /// The file chunk.
+    pub file: Option<FileRef<'a>>,
+    /// The EOF flag: this is the file's last chunk.
+    pub eof: bool,
+}
+
+impl Default for PacketRef<'_> {
+    fn default() -> Self {
+        PacketRef {
+            status: Status::Undefined,
+            test_id: None,
+            route_code: None,
+            timestamp: None,
+            runnable: true,
+            tags: None,
+            mime_type: None,
+            file: None,
+            eof: false,
+        }
+    }
+}
+
+impl<'a> PacketRef<'a> {
+    /// The flags word this packet encodes to (version 2, the presence bits, the status).
+    pub fn flags(&self) -> u16 {
+        let mut f = flags::VERSION_2 | self.status.bits();
+        if self.test_id.is_some() {
+            f |= flags::TEST_ID;
+        }
+        if self.route_code.is_some() {
+            f |= flags::ROUTE_CODE;
+        }
+        if self.timestamp.is_some() {
+            f |= flags::TIMESTAMP;
+        }
+        if self.runnable {
+            f |= flags::RUNNABLE;
+        }
+        if self.tags.is_some() {
+            f |= flags::TAGS;
+        }
+        if self.file.is_some() {
+            f |= flags::FILE_CONTENT;
+        }
+        if self.mime_type.is_some() {
+            f |= flags::MIME_TYPE;
+        }
+        if self.eof {
+            f |= flags::EOF;
+        }
+        f
+    }
+
+    /// An owned copy.
+    pub fn to_packet(&self) -> Packet {
+        Packet {
+            status: self.status,
+            test_id: self.test_id.map(str::to_owned),
+            route_code: self.route_code.map(str::to_owned),
+            timestamp: self.timestamp,
+            runnable: self.runnable,
+            tags: self.tags.map(|t| t.to_vec()),
+            mime_type: self.mime_type.map(str::to_owned),
+            file: self.file.map(|f| File {
+                name: f.name.to_owned(),
+                content: f.content.to_vec(),
+            }),
+            eof: self.eof,
+        }
+    }
+}
+
+/// One subunit v2 packet, owning its strings and bytes.
+///
+/// `runnable` is true by default, as python-subunit writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// The test status (`Undefined` when the packet carries none).
+    pub status: Status,
+    /// The test id.
+    pub test_id: Option<String>,
+    /// The route code.
+    pub route_code: Option<String>,
+    /// When the event happened.
+    pub timestamp: Option<Timestamp>,
+    /// The runnable flag.
+    pub runnable: bool,
+    /// The tags, when the packet carries a tag set (possibly empty).
+    pub tags: Option<Vec<String>>,
+    /// The MIME type of the file chunk.
+    pub mime_type: Option<String>,
+    /// The file chunk.
+    pub file: Option<File>,
+    /// The EOF flag.
+    pub eof: bool,
+}
+
+impl Default for Packet {
+    fn default() -> Self {
+        Packet {
+            status: Status::Undefined,
+            test_id: None,
+            route_code: None,
+            timestamp: None,
+            runnable: true,
+            tags: None,
+            mime_type: None,
+            file: None,
+            eof: false,
+        }
+    }
+}
+
+impl Packet {
+    /// A packet with this status for this test, runnable, and nothing else.
+    pub fn status(test_id: impl Into<String>, status: Status) -> Self {
+        Packet {
+            status,
+            test_id: Some(test_id.into()),
+            ..Packet::default()
+        }
+    }
+
+    /// A borrowed view of this packet.
+    pub fn as_ref(&self) -> PacketRef<'_> {
+        PacketRef {
+            status: self.status,
+            test_id: self.test_id.as_deref(),
+            route_code: self.route_code.as_deref(),
+            timestamp: self.timestamp,
+            runnable: self.runnable,
+            tags: self.tags.as_deref().map(Tags::Strings),
+            mime_type: self.mime_type.as_deref(),
+            file: self.file.as_ref().map(|f| FileRef {
+                name: &f.name,
+                content: &f.content,
+            }),
+            eof: self.eof,
+        }
+    }
+
+    /// Sets the timestamp.
+    pub fn with_timestamp(mut self, ts: Timestamp) -> Self {
+        self.timestamp = Some(ts);
+        self
+    }
+
+    /// Sets the route code.
+    pub fn with_route_code(mut self, route_code: impl Into<String>) -> Self {
+        self.route_code = Some(route_code.into());
+        self
+    }
+
+    /// Sets the tags.
+    pub fn with_tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets the file chunk and its MIME type.
+    pub fn with_file(
+        mut self,
+        name: impl Into<String>,
+        mime_type: Option<&str>,
+        content: impl Into<Vec<u8>>,
+        eof: bool,
+    ) -> Self {
+        self.file = Some(File {
+            name: name.into(),
+            content: content.into(),
+        });
+        self.mime_type = mime_type.map(str::to_owned);
+        self.eof = eof;
+        self
+    }
+
+    /// Sets the runnable flag.
+    pub fn with_runnable(mut self, runnable: bool) -> Self {
+        self.runnable = runnable;
+        self
+    }
+}
+
+impl<'a> From<&'a Packet> for PacketRef<'a> {
+    fn from(p: &'a Packet) -> Self {
+        p.as_ref()
+    }
+}
