@@ -1,0 +1,214 @@
+//! The `valet-suite` command: listing, running, exit codes, and the filters against stestr's.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn valet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_valet-suite"))
+        .args(args)
+        .env_remove("OS_TEST_TIMEOUT")
+        .output()
+        .expect("valet-suite runs")
+}
+
+fn stdout_lines(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn list_prints_ids_one_a_line_and_filters_them() {
+    let o = valet(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let all = stdout_lines(&o);
+    assert_eq!(all.len(), 26);
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "sorted: {all:#?}");
+    let o = valet(&["list", "--smoke"]);
+    assert_eq!(
+        stdout_lines(&o),
+        ["demo.test_attrs.Attrs.test_smoke[id-460d86e4-6472-11e6-b6c6-080027824017,smoke]"]
+    );
+}
+
+#[test]
+fn exit_codes() {
+    // All passed.
+    assert_eq!(valet(&["run", "-r", r"\.Clean\."]).status.code(), Some(0));
+    // Failures are results, not harness errors.
+    assert_eq!(valet(&["run", "-r", "ErrTest"]).status.code(), Some(1));
+    assert_eq!(valet(&["discover"]).status.code(), Some(1));
+    // Nothing selected.
+    assert_eq!(
+        valet(&["run", "-r", "nothing-matches"]).status.code(),
+        Some(1)
+    );
+    // Harness errors.
+    for bad in [
+        &["run", "-r", "ok ("][..],
+        &["run", "--partition", "hash:5/4"],
+        &["run", "--load-list", "/nonexistent/list"],
+        &["--suite", "nope", "list"],
+        &["run", "--smoke", "-r", "x"],
+    ] {
+        let o = valet(bad);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_valet-suite"))
+        .args(["run", "-r", r"\.Clean\."])
+        .env("OS_TEST_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("OS_TEST_TIMEOUT"));
+}
+
+#[test]
+fn run_subunit_tags_workers_and_keeps_classes_whole() {
+    let o = valet(&["--suite", "synthetic:30:5:4", "run", "-w", "3", "--subunit"]);
+    assert_eq!(o.status.code(), Some(1));
+    let events = common::decode(&o.stdout);
+    let finals: Vec<_> = events
+        .iter()
+        .filter(|e| e.id.is_some() && e.file.is_none())
+        .filter(|e| !matches!(common::status_name(e.status), "exists" | "inprogress"))
+        .collect();
+    assert_eq!(finals.len(), 150);
+    let tags: BTreeSet<_> = finals.iter().flat_map(|e| e.tags.clone()).collect();
+    assert_eq!(tags.len(), 3, "{tags:?}");
+    // The live view (without --subunit) is text, with totals.
+    let o = valet(&["run", "-w", "2", "-r", r"\.Clean\. \.ErrTest\."]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("demo.test_life.Clean.test_one ["), "{text}");
+    assert!(text.contains("... FAILED"), "{text}");
+    assert!(text.contains("Ran: 2 tests"), "{text}");
+}
+
+#[test]
+fn shards_list_disjoint_and_complete() {
+    let all: BTreeSet<String> = stdout_lines(&valet(&["--suite", "synthetic:20:2", "list"]))
+        .into_iter()
+        .collect();
+    let mut union = BTreeSet::new();
+    for m in 1..=3 {
+        let part = format!("slice:{m}/3");
+        for id in stdout_lines(&valet(&[
+            "--suite",
+            "synthetic:20:2",
+            "list",
+            "--partition",
+            &part,
+        ])) {
+            assert!(union.insert(id), "an id in two shards");
+        }
+    }
+    assert_eq!(union, all);
+}
+
+/// The filters select exactly what stestr's `construct_list` selects for the same arguments.
+/// Needs a Python with stestr: set `VALET_PYTHON` (e.g. a venv made with
+/// `pip install stestr`).
+#[test]
+#[ignore = "needs VALET_PYTHON pointing at a python with stestr installed"]
+fn filters_match_stestr() {
+    let python = std::env::var("VALET_PYTHON").expect("VALET_PYTHON");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let include = write(
+        "include",
+        "# groups of interest\nErrSet.*Cleanup$\n\nAttrs.test_s  # services, smoke\n",
+    );
+    let exclude = write("exclude", "Credentials # flaky\n  \ntest_smoke\n");
+    let load = write(
+        "load",
+        "demo.test_life.Clean.test_one\ndemo.test_life.ErrSetupAndCleanup.test_one\nnot.a.Real.test\n",
+    );
+    let all = stdout_lines(&valet(&["list"]));
+    let ids = write("ids", &(all.join("\n") + "\n"));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-r", "Err(Test|Assert) Skip"],
+        vec!["--smoke"],
+        vec!["--include-list", &include],
+        vec!["-r", "Clean", "--include-list", &include],
+        vec!["--exclude-list", &exclude],
+        vec!["-r", "Err", "--exclude-regex", "Set(up|Up)"],
+        vec!["--include-list", &include, "--exclude-list", &exclude],
+        vec!["-r", "[0-9a-f]{8}-", "--exclude-regex", "smoke"],
+        vec!["--load-list", &load],
+        vec!["-r", "Cleanup", "--load-list", &load],
+    ];
+    let script = r#"
+import sys, json
+from stestr import selection
+args = json.loads(sys.argv[2])
+ids = [l for l in open(sys.argv[1]).read().splitlines() if l]
+regexes = args.get('regex')
+res = selection.construct_list(ids, regexes=regexes, exclude_list=args.get('exclude_list'),
+    include_list=args.get('include_list'), exclude_regex=args.get('exclude_regex'))
+if args.get('load_list'):
+    wanted = set(l.strip() for l in open(args['load_list']).read().splitlines() if l.strip())
+    res = [i for i in res if i in wanted]
+print("\n".join(sorted(res)))
+"#;
+    for case in cases {
+        let mut spec = serde_like(&case);
+        if case.contains(&"--smoke") {
+            spec = spec.replace("\"smoke\":true", "\"regex\":[\"smoke\"]");
+        }
+        let py = Command::new(&python)
+            .args(["-c", script, &ids, &spec])
+            .output()
+            .unwrap();
+        assert!(
+            py.status.success(),
+            "{}",
+            String::from_utf8_lossy(&py.stderr)
+        );
+        let mut want: Vec<String> = stdout_lines(&py)
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect();
+        want.sort();
+        let mut args = vec!["list"];
+        args.extend(case.iter().copied());
+        let mut got = stdout_lines(&valet(&args));
+        got.sort();
+        assert_eq!(got, want, "{case:?}");
+        assert!(Path::new(&ids).exists());
+    }
+}
+
+/// The case as the JSON the Python side reads (only strings and one list; no escapes needed
+/// beyond backslashes and quotes).
+fn serde_like(case: &[&str]) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut fields = Vec::new();
+    let mut it = case.iter();
+    while let Some(flag) = it.next() {
+        match *flag {
+            "-r" => {
+                let words: Vec<String> = it.next().unwrap().split_whitespace().map(q).collect();
+                fields.push(format!("\"regex\":[{}]", words.join(",")));
+            }
+            "--smoke" => fields.push("\"smoke\":true".to_owned()),
+            other => {
+                let key = other.trim_start_matches("--").replace('-', "_");
+                fields.push(format!("\"{key}\":{}", q(it.next().unwrap())));
+            }
+        }
+    }
+    format!("{{{}}}", fields.join(","))
+}
