@@ -4,6 +4,7 @@
 use crate::model::MAX_VARINT;
 
 /// How many bytes the shortest encoding of `value` takes, or `None` past [`MAX_VARINT`].
+#[inline]
 pub const fn encoded_len(value: u32) -> Option<usize> {
     match value {
         0..=0x3F => Some(1),
@@ -16,6 +17,7 @@ pub const fn encoded_len(value: u32) -> Option<usize> {
 
 /// Appends the shortest encoding of `value` to `out`, or returns `None` (writing nothing) when
 /// the value does not fit in 30 bits.
+#[inline]
 pub fn encode(value: u32, out: &mut Vec<u8>) -> Option<usize> {
     let len = encoded_len(value)?;
     match len {
@@ -32,6 +34,7 @@ pub fn encode(value: u32, out: &mut Vec<u8>) -> Option<usize> {
 
 /// Reads a varint from the start of `input`: the value and the bytes it took, or `None` when
 /// `input` is too short. Non-minimal encodings are accepted, as python-subunit accepts them.
+#[inline]
 pub fn decode(input: &[u8]) -> Option<(u32, usize)> {
     let first = *input.first()?;
     let len = 1 + (first >> 6) as usize;

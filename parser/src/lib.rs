@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod decode;
+pub mod error;
 pub mod events;
 pub mod fold;
 pub mod reader;
