@@ -15,6 +15,9 @@
 //!   `skip_because`, `related_bug`), giving ids `module.Class.method[attrs]`.
 //! - [`Suite`]: the classes, in loader order. [`Filters`] and [`Partition`] select from it.
 //! - [`run()`]: `exists` for every selected test, then the classes on `N` workers.
+//! - [`config`]: `tempest.conf` found and read as Tempest reads it, options registered per group
+//!   as a Tempest plugin registers them, typed values read once into a [`Config`], and the
+//!   commented sample configuration.
 //!
 //! # Example
 //!
@@ -59,7 +62,7 @@ pub mod select;
 pub mod spec;
 pub mod suite;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, ConfigErrorKind, ConfigWarning, Loaded, Sources};
 pub use failure::{Failure, check, check_eq};
 pub use lifecycle::{
     Attachment, ClassCx, ClientsSetUp, CredentialType, Credentials, CredentialsCleared,

@@ -376,7 +376,7 @@ impl<'r> SkipCx<'_, 'r> {
     /// configuration cannot give, with Tempest's messages.
     pub fn base_skip_checks(&mut self) -> Result<SkipChecked, Failure> {
         let run = self.cx.mark(Stage::SkipChecks);
-        if self.cx.wanted.contains(&CredentialType::Admin) && !self.cx.config.admin_available() {
+        if self.cx.wanted.contains(&CredentialType::Admin) && !self.cx.config.admin_available()? {
             return Err(Failure::skip(
                 "Missing Identity Admin API credentials in configuration.",
             ));

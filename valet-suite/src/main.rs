@@ -4,9 +4,19 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | every result is a success or a skip (or `list` printed the ids) |
+//! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints) |
 //! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad regex, partition or setting, a suite definition Tempest would refuse, or a stream that could not be written |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad regex, partition or setting, a suite definition Tempest would refuse, a configuration error (below), or a stream that could not be written |
+//!
+//! Configuration (`run`, `discover` and `show-config` read it once, at start): `--config-file`,
+//! else `$TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG` (defaults `./etc` and `tempest.conf`), else
+//! `/etc/tempest/tempest.conf`, else every option at its default. Unknown sections and keys are
+//! warnings on stderr (`valet-suite: warning: FILE:LINE: ...`) and the command goes on. Exit
+//! code 2, with the message on stderr, for: a `--config-file` that does not exist, a file that
+//! cannot be read or is not UTF-8, a line oslo.config would refuse (`FILE:LINE: ...`), a value
+//! its option refuses (`FILE:LINE: [section] key: "value" is not <what was expected>`), a
+//! `$reference` that cannot be substituted, or an `OS_TEST_TIMEOUT` that is not a whole number.
+//! `sample-config` prints the commented sample configuration of every registered option.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +26,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use subunit_emitter::{Delivery, Status, StreamWriter};
+use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
 use valet_suite::{Config, Filters, Finished, Partition, RunOptions, RunSummary, Selection, Suite};
 
@@ -26,6 +37,10 @@ struct Cli {
     /// Which suite: `examples` (the lifecycle examples) or `synthetic:CLASSES:TESTS[:FAIL_EVERY]`.
     #[arg(long, global = true, default_value = "examples")]
     suite: String,
+    /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
+    /// tempest.conf), else /etc/tempest/tempest.conf.
+    #[arg(long, global = true, value_name = "PATH")]
+    config_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,9 +58,9 @@ enum Command {
     Run {
         #[command(flatten)]
         select: SelectArgs,
-        /// Workers; 0 means one per CPU.
-        #[arg(long, short = 'w', default_value_t = 0)]
-        concurrency: usize,
+        /// Workers; 0 means one per CPU (default: [valet_suite] concurrency).
+        #[arg(long, short = 'w')]
+        concurrency: Option<usize>,
         /// Run on one worker (same as --concurrency 1).
         #[arg(long, short = 't')]
         serial: bool,
@@ -53,6 +68,16 @@ enum Command {
         #[arg(long)]
         subunit: bool,
     },
+    /// Print the commented sample configuration of every registered option, as
+    /// oslo-config-generator writes it.
+    SampleConfig {
+        /// Wrap help text at this many columns (0: do not wrap).
+        #[arg(long, default_value_t = sample::DEFAULT_WRAP_WIDTH)]
+        wrap_width: usize,
+    },
+    /// Print the configuration in effect: the file read and every option's value (secrets
+    /// hidden), in the shape of oslo.config's log_opt_values.
+    ShowConfig,
 }
 
 #[derive(Args, Debug)]
@@ -134,19 +159,19 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     bail!("unknown suite {spec:?}: expected examples or synthetic:CLASSES:TESTS[:FAIL_EVERY]")
 }
 
-/// The configuration read once at start. For now: `OS_TEST_TIMEOUT` (seconds) from the
-/// environment; `tempest.conf` comes with the configuration work.
-fn load_config() -> anyhow::Result<Config> {
-    let mut config = Config::new();
-    if let Ok(v) = std::env::var("OS_TEST_TIMEOUT") {
-        config.set("valet_suite", "test_timeout", &v);
+/// The configuration, read once at start: the file Tempest's rule finds, and `OS_TEST_TIMEOUT`.
+/// Unknown sections and keys are reported on stderr.
+fn load_config(config_file: Option<PathBuf>) -> anyhow::Result<Config> {
+    let loaded = config::load(&Sources::from_env(config_file)?)?;
+    for w in &loaded.warnings {
+        eprintln!("valet-suite: warning: {w}");
     }
-    config.test_timeout().context("OS_TEST_TIMEOUT")?;
-    Ok(config)
+    Ok(loaded.config)
 }
 
 enum Outcome {
     Listed,
+    Printed,
     Ran(RunSummary),
     NothingSelected,
 }
@@ -154,7 +179,7 @@ enum Outcome {
 /// The one place outcomes become exit codes.
 fn exit_code(result: &anyhow::Result<Outcome>) -> ExitCode {
     match result {
-        Ok(Outcome::Listed) => ExitCode::SUCCESS,
+        Ok(Outcome::Listed | Outcome::Printed) => ExitCode::SUCCESS,
         Ok(Outcome::Ran(s)) if s.passed() => ExitCode::SUCCESS,
         Ok(Outcome::Ran(_)) | Ok(Outcome::NothingSelected) => ExitCode::from(1),
         Err(e) if is_broken_pipe(e) => ExitCode::SUCCESS,
@@ -194,9 +219,9 @@ fn live_line(f: &Finished) {
 }
 
 fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
-    let suite = load_suite(&cli.suite)?;
     match cli.command {
         Command::List { select } => {
+            let suite = load_suite(&cli.suite)?;
             let selection = select.selection(&suite)?;
             let mut out = std::io::stdout().lock();
             for id in selection.test_ids(&suite) {
@@ -205,8 +230,23 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Listed)
         }
+        Command::SampleConfig { wrap_width } => {
+            let registry = config::builtin_registry()?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(sample::generate(&registry, wrap_width).as_bytes())?;
+            out.flush()?;
+            Ok(Outcome::Printed)
+        }
+        Command::ShowConfig => {
+            let config = load_config(cli.config_file)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(config.describe().as_bytes())?;
+            out.flush()?;
+            Ok(Outcome::Printed)
+        }
         Command::Discover => {
-            let config = load_config()?;
+            let suite = load_suite(&cli.suite)?;
+            let config = load_config(cli.config_file)?;
             let opts = RunOptions {
                 timeout: config.test_timeout()?,
                 log: log_to_stderr(),
@@ -229,18 +269,22 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             serial,
             subunit,
         } => {
-            let config = load_config()?;
+            let suite = load_suite(&cli.suite)?;
+            let config = load_config(cli.config_file)?;
             let selection = select.selection(&suite)?;
             if selection.is_empty() {
                 eprintln!("valet-suite: no test matches the selection");
                 return Ok(Outcome::NothingSelected);
             }
-            let workers = if serial {
-                1
-            } else if concurrency == 0 {
+            let workers = match (serial, concurrency) {
+                (true, _) => 1,
+                (false, Some(n)) => n,
+                (false, None) => config.concurrency()?,
+            };
+            let workers = if workers == 0 {
                 std::thread::available_parallelism().map_or(1, |n| n.get())
             } else {
-                concurrency
+                workers
             };
             let mut opts = RunOptions {
                 concurrency: workers,

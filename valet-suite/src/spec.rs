@@ -243,7 +243,7 @@ impl<C> TestDef<C> {
     }
 
     /// `@decorators.skip_because(bug=bug, bug_type=tracker)`: the test skips at call time with
-    /// "Skipped until bug: <url> is resolved.".
+    /// `Skipped until bug: <url> is resolved.`
     pub fn skip_because(mut self, bug: &str, tracker: BugTracker) -> Self {
         self.skip_because = self.bug(bug, tracker);
         self

@@ -10,6 +10,8 @@ fn valet(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_valet-suite"))
         .args(args)
         .env_remove("OS_TEST_TIMEOUT")
+        .env_remove("TEMPEST_CONFIG_DIR")
+        .env_remove("TEMPEST_CONFIG")
         .output()
         .expect("valet-suite runs")
 }
