@@ -1,0 +1,134 @@
+//! What every tool binary shares: opening its inputs, and mapping its errors to exit codes in
+//! one place.
+//!
+//! Exit codes, the same for every tool:
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success; also when the reader downstream went away (`tool | head`) |
+//! | 1 | the stream says the run failed (the tool's own rule, as the Python tool has it) |
+//! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error |
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit status: success.
+pub const EXIT_SUCCESS: u8 = 0;
+/// Exit status: the run the stream describes failed.
+pub const EXIT_TESTS_FAILED: u8 = 1;
+/// Exit status: the tool could not do its work.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Why a tool could not do its work.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolError {
+    /// An input file could not be opened or read.
+    #[error("{}: {source}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
+    /// Reading or writing a stream failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// Reading the stream failed.
+    #[error("{0}")]
+    Read(#[from] subunit_parser::error::ReadError),
+    /// Writing a subunit stream failed.
+    #[error("{0}")]
+    Write(#[from] subunit_emitter::WriteError),
+    /// The arguments make no sense together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl ToolError {
+    /// Whether the error is the reader downstream going away, which ends a tool quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            ToolError::Io(e) => e.kind() == io::ErrorKind::BrokenPipe,
+            ToolError::Write(e) => e.is_broken_pipe(),
+            ToolError::Read(subunit_parser::error::ReadError::Io(e)) => {
+                e.kind() == io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Runs a tool's body and turns its outcome into the process exit code: the body's own code on
+/// success, 0 on a broken pipe, and otherwise `NAME: message` on stderr and [`EXIT_ERROR`].
+pub fn run(name: &str, body: impl FnOnce() -> Result<u8, ToolError>) -> ExitCode {
+    match body() {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::from(EXIT_SUCCESS),
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "{name}: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The tool's input: the named files read one after another as one stream (`-` is stdin), or
+/// stdin when none are named. Every file is opened before anything is read, so a missing file
+/// is reported before any output.
+pub fn open_inputs(paths: &[PathBuf]) -> Result<Box<dyn Read + Send>, ToolError> {
+    if paths.is_empty() {
+        return Ok(Box::new(io::stdin()));
+    }
+    let mut chain: Box<dyn Read + Send> = Box::new(io::empty());
+    for path in paths {
+        let next: Box<dyn Read + Send> = if path == Path::new("-") {
+            Box::new(io::stdin())
+        } else {
+            let file = File::open(path)
+                .map_err(|source| ToolError::Input { path: path.clone(), source })?;
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(ToolError::Input {
+                    path: path.clone(),
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "is a directory"),
+                });
+            }
+            Box::new(file)
+        };
+        chain = Box::new(chain.chain(next));
+    }
+    Ok(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_read_in_order_and_a_missing_one_fails_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::write(&a, b"one ").unwrap();
+        std::fs::write(&b, b"two").unwrap();
+        let mut s = String::new();
+        open_inputs(&[a.clone(), b.clone()]).unwrap().read_to_string(&mut s).unwrap();
+        assert_eq!(s, "one two");
+        let missing = dir.path().join("missing");
+        let err = open_inputs(&[a, missing.clone()]).err().unwrap();
+        assert!(err.to_string().starts_with(&missing.display().to_string()), "{err}");
+        assert!(!err.is_broken_pipe());
+        let err = open_inputs(&[dir.path().to_path_buf()]).err().unwrap();
+        assert!(err.to_string().contains("is a directory"), "{err}");
+    }
+
+    #[test]
+    fn broken_pipe_is_quiet() {
+        let e = ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(e.is_broken_pipe());
+        assert_eq!(run("t", || Err(e)), ExitCode::from(0));
+        assert_eq!(run("t", || Ok(1)), ExitCode::from(1));
+        assert_eq!(run("t", || Err(ToolError::Usage("bad".into()))), ExitCode::from(2));
+    }
+}

@@ -1,0 +1,5 @@
+//! The stream tools: `subunit-trace` and python-subunit's filters and converters, as a library
+//! of sinks over the parser's events and records, and thin binaries on top.
+#![deny(missing_docs)]
+
+pub mod cli;
