@@ -1,9 +1,7 @@
 //! The encoder: a [`PacketRef`] into bytes, with every check that keeps the output readable by
 //! python-subunit, and the splitting of large attachments into packets that fit.
 
-use crate::model::{
-    FILE_CHUNK_SIZE, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, PacketRef, Status, Tags,
-};
+use crate::model::{FILE_CHUNK_SIZE, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, PacketRef, Status};
 use crate::varint;
 
 /// Which string field of a packet an error is about.
@@ -206,10 +204,12 @@ pub fn to_vec(p: &PacketRef<'_>) -> Result<Vec<u8>, EncodeError> {
 }
 
 /// Splits a packet whose file content may be too large for one packet into packets that fit,
-/// as `subunit-output` does: every chunk carries the test id, route code, MIME type, file name,
-/// runnable flag and tags; the timestamp goes on the first chunk; the status and the EOF flag
-/// (when the packet had them) go on the last. Content is cut at [`FILE_CHUNK_SIZE`] bytes, or
-/// less when the other fields leave less room. A packet that fits is returned as it is.
+/// placing the fields as `subunit-output` does: every chunk carries the test id, route code,
+/// file name and runnable flag; the timestamp, MIME type and tags go on the first chunk (the
+/// fold keeps the first chunk's MIME type, and tags are last-wins, so nothing is lost), and so
+/// does a status that is not final (`inprogress`, `exists`); a final status and the EOF flag go
+/// on the last. Content is cut at [`FILE_CHUNK_SIZE`] bytes, or less when the other fields leave
+/// less room. A packet that fits gives itself.
 ///
 /// An empty file still gives one packet.
 pub fn chunk<'a>(p: &PacketRef<'a>) -> Result<Chunks<'a>, EncodeError> {
@@ -267,20 +267,24 @@ impl<'a> Iterator for Chunks<'a> {
         });
         if !self.first {
             p.timestamp = None;
+            p.mime_type = None;
+            p.tags = None;
+        }
+        let status_here = if p.status.is_final() {
+            last
+        } else {
+            self.first
+        };
+        if !status_here {
+            p.status = Status::Undefined;
         }
         if !last {
-            p.status = Status::Undefined;
             p.eof = false;
         }
         self.first = false;
         self.done = last;
         Some(p)
     }
-}
-
-/// Tags for a packet from a slice of strings.
-pub fn tags<'a>(tags: &'a [&'a str]) -> Tags<'a> {
-    Tags::Strs(tags)
 }
 
 #[cfg(test)]
@@ -454,6 +458,21 @@ mod tests {
             (Status::Undefined, false)
         );
         assert_eq!((chunks[1].status, chunks[1].eof), (Status::Fail, true));
+        let first_tags = chunks[0].tags.map(|t| t.to_vec());
+        assert_eq!(
+            (chunks[0].mime_type, first_tags),
+            (Some("text/plain"), Some(vec!["w".into()]))
+        );
+        assert_eq!((chunks[1].mime_type, chunks[1].tags), (None, None));
+        let started = Packet {
+            status: Status::InProgress,
+            ..p.clone()
+        };
+        let chunks: Vec<_> = chunk(&started.as_ref()).unwrap().collect();
+        assert_eq!(
+            (chunks[0].status, chunks[1].status),
+            (Status::InProgress, Status::Undefined)
+        );
         let mut joined = Vec::new();
         for c in &chunks {
             assert_eq!(

@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 
 pub mod encode;
+pub mod mime;
 pub mod model;
 pub mod report;
 pub mod varint;

@@ -6,13 +6,9 @@
 
 use std::io::Write;
 
+use crate::mime;
 use crate::model::{FileRef, PacketRef, Status, Tags};
 use crate::writer::{StreamWriter, WriteError};
-
-/// The MIME type testtools gives text attachments.
-pub const TEXT_PLAIN_UTF8: &str = "text/plain;charset=utf8";
-/// The MIME type testtools gives tracebacks.
-pub const TRACEBACK: &str = "text/x-traceback;charset=utf8,language=python";
 
 /// Where a test's packets go, and what identifies them.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +76,7 @@ impl<'w, 's, W: Write> TestHandle<'w, 's, W> {
 
     /// Ends the test as skipped, with its `reason` attachment as testtools writes it.
     pub fn skip(&self, reason: &str, tags: &[&str]) -> Result<(), WriteError> {
-        self.attach("reason", TEXT_PLAIN_UTF8, reason.as_bytes())?;
+        self.attach("reason", mime::TESTTOOLS_TEXT, reason.as_bytes())?;
         self.finish(Status::Skip, tags)
     }
 }
@@ -107,7 +103,8 @@ mod tests {
         let w = StreamWriter::new(Vec::new(), Delivery::Buffered).with_clock(fixed);
         let t = w.test("pkg.Class.test_x").route_code("1");
         t.start().unwrap();
-        t.attach("traceback", TRACEBACK, b"boom").unwrap();
+        t.attach("traceback", mime::TESTTOOLS_TRACEBACK, b"boom")
+            .unwrap();
         t.finish(Status::Fail, &["worker-1"]).unwrap();
         let got = w.finish().unwrap();
 
@@ -121,7 +118,12 @@ mod tests {
             timestamp: None,
             ..base.clone()
         }
-        .with_file("traceback", Some(TRACEBACK), b"boom".to_vec(), true);
+        .with_file(
+            "traceback",
+            Some(mime::TESTTOOLS_TRACEBACK),
+            b"boom".to_vec(),
+            true,
+        );
         crate::encode::encode(&attach.as_ref(), &mut want).unwrap();
         let fin = Packet {
             status: Status::Fail,

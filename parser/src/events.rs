@@ -71,11 +71,11 @@ pub const PARSER_TEST_ID: &str = "subunit.parser";
 /// The file name holding a damaged packet's bytes.
 pub const PACKET_DATA: &str = "Packet data";
 /// The MIME type of [`PACKET_DATA`].
-pub const PACKET_DATA_MIME: &str = "application/octet-stream";
+pub use subunit_emitter::mime::OCTET_STREAM as PACKET_DATA_MIME;
 /// The file name holding the parser's message.
 pub const PARSER_ERROR: &str = "Parser Error";
 /// The MIME type of [`PARSER_ERROR`].
-pub const PARSER_ERROR_MIME: &str = "text/plain;charset=utf8";
+pub use subunit_emitter::mime::SUBUNIT_TEXT as PARSER_ERROR_MIME;
 
 /// Reads a stream as python-subunit's `ByteStreamToStreamResult` does; see the module doc.
 ///

@@ -99,7 +99,7 @@ use std::time::Duration;
 use subunit_emitter::{PacketRef, Status, Tags, Timestamp};
 
 /// The MIME type of an attachment whose first chunk carried none (testtools' default).
-pub const DEFAULT_MIME_TYPE: &str = "application/octet-stream";
+pub use subunit_emitter::mime::OCTET_STREAM as DEFAULT_MIME_TYPE;
 
 /// A file attached to a test: every non-empty chunk of that name, in stream order.
 #[derive(Clone, Debug, PartialEq, Eq)]

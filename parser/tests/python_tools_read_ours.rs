@@ -157,7 +157,7 @@ fn threaded_run<W: std::io::Write + Send>(w: &StreamWriter<W>) -> Expected {
             match status {
                 Status::Skip => attachments.push(FileDesc {
                     name: "reason".into(),
-                    mime_type: Some("text/plain;charset=utf8".into()),
+                    mime_type: Some(subunit_emitter::mime::TESTTOOLS_TEXT.into()),
                     text: Some("skipped on purpose".into()),
                     ..FileDesc::default()
                 }),

@@ -51,6 +51,7 @@ pub mod description;
 pub mod events;
 pub mod generate;
 pub mod python;
+pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

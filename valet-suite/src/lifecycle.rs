@@ -34,12 +34,12 @@ use crate::failure::Failure;
 use crate::guard::run_guarded;
 use crate::spec::{KNOWN_SERVICES, TestDef};
 
-/// The MIME type testtools gives a `traceback` detail (observed from testtools 2.9.1).
-pub const TRACEBACK_MIME: &str = "text/x-traceback; charset=\"utf8\"; language=\"python\"";
 /// The MIME type testtools gives text details of a test (`reason`, `pythonlogging:''`).
-pub const TEXT_MIME: &str = "text/plain; charset=\"utf8\"";
+pub use subunit_emitter::mime::TESTTOOLS_TEXT as TEXT_MIME;
+/// The MIME type testtools gives a `traceback` detail (observed from testtools 2.9.1).
+pub use subunit_emitter::mime::TESTTOOLS_TRACEBACK as TRACEBACK_MIME;
 /// The MIME type of the `reason` of a skipped `setUpClass` (testtools writes this one unquoted).
-pub const CLASS_REASON_MIME: &str = "text/plain; charset=utf8";
+pub use subunit_emitter::mime::UNITTEST_CLASS_REASON as CLASS_REASON_MIME;
 /// The name of the captured-log attachment every Tempest test carries.
 pub const LOG_ATTACHMENT: &str = "pythonlogging:''";
 

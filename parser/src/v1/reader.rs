@@ -11,12 +11,12 @@ use super::line::{Directive, Outcome, argument, classify, is_py_int, is_py_str_s
 use super::summary;
 use super::time::{self, Instant};
 
-/// The MIME type of a bracketed failure, error, xfail or uxsuccess details block.
-pub const TRACEBACK_MIME: &str = "text/x-traceback; charset=\"utf8\"";
-/// The MIME type of a bracketed skip reason or success message.
-pub const TEXT_MIME: &str = "text/plain";
 /// The MIME type of the traceback python makes up for a test the stream left unfinished.
-pub const LOST_CONNECTION_MIME: &str = "text/x-traceback; charset=\"utf8\"; language=\"python\"";
+pub use subunit_emitter::mime::TESTTOOLS_TRACEBACK as LOST_CONNECTION_MIME;
+/// The MIME type of a bracketed skip reason or success message.
+pub use subunit_emitter::mime::TEXT_PLAIN as TEXT_MIME;
+/// The MIME type of a bracketed failure, error, xfail or uxsuccess details block.
+pub use subunit_emitter::mime::V1_TRACEBACK as TRACEBACK_MIME;
 /// What python's traceback for an unfinished test starts with (the exception's class).
 const LOST_CONNECTION_PREFIX: &str = "testtools.testresult.real._StringException: ";
 
