@@ -1,7 +1,10 @@
-//! The pinned Python reference: a virtual environment with exactly python-subunit 1.4.6 and
-//! testtools 2.9.1, made once under the build directory and shared by every test binary.
+//! The pinned Python reference: virtual environments with exactly the Python tools we compare
+//! against, made once under the build directory and shared by every test binary.
 //!
-//! [`env`] makes it on first use with `python3 -m venv` and pip. Test binaries run as parallel
+//! [`env`] is python-subunit 1.4.6, testtools 2.9.1, stestr 4.2.1, junitxml (which
+//! `subunit2junitxml` needs) and two JUnit readers (xmlschema, junitparser) for checking our
+//! JUnit output. [`tempest_env`] is Tempest 47.0.0 with the same python-subunit and testtools,
+//! for the lifecycle comparisons. Each is made on first use with `python3 -m venv` and pip. Test binaries run as parallel
 //! processes, so each builds in a directory of its own and renames it into place; the loser
 //! of the race throws its copy away and uses the winner's. The environment's name carries the
 //! pins and the interpreter's version, so a new pin or a new Python gets a new environment.
@@ -17,13 +20,45 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The packages installed, pinned: the two reference packages and their dependencies.
-pub const PINS: [&str; 4] = [
+/// The packages of [`env`], pinned: the reference tools and the dependencies that matter.
+pub const PINS: &[&str] = &[
     "python-subunit==1.4.6",
     "testtools==2.9.1",
     "iso8601==2.1.0",
     "PyYAML==6.0.3",
+    "stestr==4.2.1",
+    "junitxml==0.7",
+    "xmlschema==4.3.2",
+    "junitparser==5.0.3",
 ];
+
+/// The packages of [`tempest_env`], pinned.
+pub const TEMPEST_PINS: &[&str] = &[
+    "tempest==47.0.0",
+    "python-subunit==1.4.6",
+    "testtools==2.9.1",
+    "stestr==4.2.1",
+];
+
+/// One pinned environment: a label for its directory name, its packages, and the imports that
+/// prove it works.
+struct Spec {
+    label: &'static str,
+    pins: &'static [&'static str],
+    imports: &'static str,
+}
+
+const REFERENCE: Spec = Spec {
+    label: "subunit-1.4.6-testtools-2.9.1-stestr-4.2.1",
+    pins: PINS,
+    imports: "import subunit, testtools, iso8601, yaml, stestr, junitxml, xmlschema, junitparser",
+};
+
+const TEMPEST: Spec = Spec {
+    label: "tempest-47.0.0",
+    pins: TEMPEST_PINS,
+    imports: "import tempest.test, subunit, testtools, stestr",
+};
 
 /// The environment variable naming the interpreter the environment is built from.
 pub const PYTHON_VAR: &str = "SUBUNIT_SAMPLES_PYTHON";
@@ -79,7 +114,18 @@ pub fn cache_dir() -> PathBuf {
 /// be made.
 pub fn env() -> &'static PythonEnv {
     static ENV: OnceLock<PythonEnv> = OnceLock::new();
-    ENV.get_or_init(|| match make_env() {
+    ENV.get_or_init(|| made(&REFERENCE))
+}
+
+/// The Tempest environment, made on first use. Panics, saying how to fix it, when it cannot
+/// be made.
+pub fn tempest_env() -> &'static PythonEnv {
+    static ENV: OnceLock<PythonEnv> = OnceLock::new();
+    ENV.get_or_init(|| made(&TEMPEST))
+}
+
+fn made(spec: &Spec) -> PythonEnv {
+    match make_env(spec) {
         Ok(env) => env,
         Err(msg) => panic!(
             "cannot make the pinned python reference environment ({}):\n{msg}\n\n\
@@ -87,11 +133,11 @@ pub fn env() -> &'static PythonEnv {
              access to PyPI to install {}. To fix: install python3 and python3-venv (Debian: \
              `apt-get install python3-venv`), or point {PYTHON_VAR} at a suitable python3; then \
              delete {} and run the tests again.",
-            PINS.join(" "),
-            PINS.join(" "),
+            spec.pins.join(" "),
+            spec.pins.join(" "),
             cache_dir().display(),
         ),
-    })
+    }
 }
 
 fn base_python() -> PathBuf {
@@ -223,7 +269,7 @@ fn relocate_scripts(bin: &Path, from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn make_env() -> Result<PythonEnv, String> {
+fn make_env(spec: &Spec) -> Result<PythonEnv, String> {
     let python = base_python();
     let probe = run_checked(Command::new(&python).args([
         "-c",
@@ -235,10 +281,11 @@ fn make_env() -> Result<PythonEnv, String> {
     let mut lines = probe.lines();
     let version = lines.next().unwrap_or("unknown").trim().to_owned();
     let real = lines.next().unwrap_or("").trim().to_owned();
-    let pins = PINS.join(" ");
+    let pins = spec.pins.join(" ");
     let name = format!(
-        "venv-py{version}-{}-subunit-1.4.6-testtools-2.9.1",
-        short_hash(&[real.as_bytes(), pins.as_bytes()])
+        "venv-py{version}-{}-{}",
+        short_hash(&[real.as_bytes(), pins.as_bytes()]),
+        spec.label
     );
     let dest = cache_dir().join(name);
     build_dir_atomically(&dest, |tmp| {
@@ -254,12 +301,12 @@ fn make_env() -> Result<PythonEnv, String> {
                     "--no-input",
                     "--quiet",
                 ])
-                .args(PINS)
+                .args(spec.pins)
                 .env_remove("PIP_REQUIRE_VIRTUALENV")
                 .env_remove("PYTHONPATH")
                 .env_remove("PYTHONHOME"),
         )?;
-        run_checked(Command::new(&py).args(["-c", "import subunit, testtools, iso8601, yaml"]))?;
+        run_checked(Command::new(&py).args(["-c", spec.imports]))?;
         relocate_scripts(&tmp.join("bin"), tmp, &dest)
     })?;
     Ok(PythonEnv { root: dest })
