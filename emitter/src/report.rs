@@ -57,9 +57,11 @@ impl<'w, 's, W: Write> TestHandle<'w, 's, W> {
         self.writer.write_packet(&p)
     }
 
-    /// Attaches a whole file to the test (EOF set; split into chunks when large).
+    /// Attaches a whole file to the test (timestamped, as testtools stamps every detail packet;
+    /// EOF set; split into chunks when large).
     pub fn attach(&self, name: &str, mime_type: &str, content: &[u8]) -> Result<(), WriteError> {
         let mut p = self.packet(Status::Undefined);
+        p.timestamp = Some(self.writer.now());
         p.mime_type = Some(mime_type);
         p.file = Some(FileRef { name, content });
         p.eof = true;
@@ -115,7 +117,6 @@ mod tests {
         crate::encode::encode(&base.as_ref(), &mut want).unwrap();
         let attach = Packet {
             status: Status::Undefined,
-            timestamp: None,
             ..base.clone()
         }
         .with_file(

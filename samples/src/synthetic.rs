@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use subunit_emitter::mime::{TESTTOOLS_TEXT, TESTTOOLS_TRACEBACK};
-use subunit_emitter::{Delivery, PacketRef, Status, StreamWriter, Tags, Timestamp, WriteError};
+use subunit_emitter::{
+    Delivery, FileRef, PacketRef, Status, StreamWriter, Tags, Timestamp, WriteError,
+};
 
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +84,26 @@ tempest.lib.exceptions.Conflict: Conflict with state of target resource
 Details: {'error': {'message': 'Group name already exists', 'code': 409}}
 ";
 
+/// One whole attachment, stamped with the run's own clock (so the same seed gives the same
+/// bytes).
+fn write_file<W: Write>(
+    writer: &StreamWriter<W>,
+    id: &str,
+    ts: Timestamp,
+    name: &str,
+    mime_type: &str,
+    content: &[u8],
+) -> Result<(), WriteError> {
+    writer.write_packet(&PacketRef {
+        test_id: Some(id),
+        timestamp: Some(ts),
+        mime_type: Some(mime_type),
+        file: Some(FileRef { name, content }),
+        eof: true,
+        ..PacketRef::default()
+    })
+}
+
 fn write_status<W: Write>(
     writer: &StreamWriter<W>,
     id: &str,
@@ -134,7 +156,6 @@ pub fn write_run<W: Write>(spec: RunSpec, out: W) -> Result<(RunCounts, W), Writ
             rng.next() & 0xFFFF_FFFF_FFFF,
             if i % 5 == 0 { ",smoke" } else { "" },
         );
-        let test = writer.test(&id);
         write_status(&writer, &id, Status::InProgress, tick(&mut rng), &[])?;
         counts.packets += 1;
         let roll = rng.below(1000);
@@ -147,12 +168,28 @@ pub fn write_run<W: Write>(spec: RunSpec, out: W) -> Result<(RunCounts, W), Writ
         };
         match status {
             Status::Fail => {
-                test.attach("traceback", TESTTOOLS_TRACEBACK, PY_TRACEBACK.as_bytes())?;
+                let ts = tick(&mut rng);
+                write_file(
+                    &writer,
+                    &id,
+                    ts,
+                    "traceback",
+                    TESTTOOLS_TRACEBACK,
+                    PY_TRACEBACK.as_bytes(),
+                )?;
                 counts.fail += 1;
                 counts.packets += 1;
             }
             Status::Skip => {
-                test.attach("reason", TESTTOOLS_TEXT, b"Orchestration is not available")?;
+                let ts = tick(&mut rng);
+                write_file(
+                    &writer,
+                    &id,
+                    ts,
+                    "reason",
+                    TESTTOOLS_TEXT,
+                    b"Orchestration is not available",
+                )?;
                 counts.skip += 1;
                 counts.packets += 1;
             }
@@ -167,7 +204,15 @@ pub fn write_run<W: Write>(spec: RunSpec, out: W) -> Result<(RunCounts, W), Writ
                         rng.next(),
                         rng.below(1000)
                     );
-                    test.attach("pythonlogging:''", TESTTOOLS_TEXT, log.as_bytes())?;
+                    let ts = tick(&mut rng);
+                    write_file(
+                        &writer,
+                        &id,
+                        ts,
+                        "pythonlogging:''",
+                        TESTTOOLS_TEXT,
+                        log.as_bytes(),
+                    )?;
                     counts.packets += 1;
                 }
                 counts.success += 1;

@@ -6,7 +6,8 @@
 //! |------|---------|
 //! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints) |
 //! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad regex, partition or setting, a suite definition Tempest would refuse, a configuration error (below), or a stream that could not be written |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), or a stream that could not be written |
+//! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
 //! Configuration (`run`, `discover` and `show-config` read it once, at start): `--config-file`,
 //! else `$TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG` (defaults `./etc` and `tempest.conf`), else
@@ -28,7 +29,9 @@ use clap::{Args, Parser, Subcommand};
 use subunit_emitter::{Delivery, Status, StreamWriter};
 use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
-use valet_suite::{Config, Filters, Finished, Partition, RunOptions, RunSummary, Selection, Suite};
+use valet_suite::{
+    Config, Filters, Finished, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
+};
 
 /// Tempest's lifecycle for the Valet suite, as a subunit v2 test runner.
 #[derive(Parser, Debug)]
@@ -183,6 +186,7 @@ fn exit_code(result: &anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Ran(s)) if s.passed() => ExitCode::SUCCESS,
         Ok(Outcome::Ran(_)) | Ok(Outcome::NothingSelected) => ExitCode::from(1),
         Err(e) if is_broken_pipe(e) => ExitCode::SUCCESS,
+        Err(e) if is_invalid_regex(e) => ExitCode::from(5),
         Err(_) => ExitCode::from(2),
     }
 }
@@ -191,6 +195,16 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A filter regex that does not compile: stestr's `selection` exits 5 for it.
+fn is_invalid_regex(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<SelectError>(),
+            Some(SelectError::InvalidRegex { .. })
+        )
     })
 }
 

@@ -159,6 +159,12 @@ impl<W: Write> Worker<'_, W> {
         }
     }
 
+    /// One attachment, timestamped as testtools stamps it (a class pseudo-test has no
+    /// `inprogress`, so its first attachment is its start time).
+    fn attach(&self, id: &str, a: &Attachment) -> Result<(), WriteError> {
+        self.handle(id).attach(&a.name, &a.mime, &a.content)
+    }
+
     fn finish(
         &mut self,
         id: &str,
@@ -166,11 +172,10 @@ impl<W: Write> Worker<'_, W> {
         attachments: &[Attachment],
         started: Option<Instant>,
     ) -> Result<(), WriteError> {
-        let h = self.handle(id);
         for a in attachments {
-            h.attach(&a.name, &a.mime, &a.content)?;
+            self.attach(id, a)?;
         }
-        h.finish(status, &self.tags())?;
+        self.handle(id).finish(status, &self.tags())?;
         self.summary.record(id, status);
         if let Some(observer) = &self.opts.observer {
             observer(&Finished {

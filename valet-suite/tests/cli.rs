@@ -3,7 +3,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Command, Output};
 
 fn valet(args: &[&str]) -> Output {
@@ -49,10 +48,23 @@ fn exit_codes() {
         valet(&["run", "-r", "nothing-matches"]).status.code(),
         Some(1)
     );
-    // Harness errors.
+    // A filter regex that does not compile: 5, as stestr (compared in `filters_match_stestr`).
     for bad in [
         &["run", "-r", "ok ("][..],
-        &["run", "--partition", "hash:5/4"],
+        &["list", "-r", "fine ok("],
+        &["run", "--exclude-regex", "[z-a]"],
+    ] {
+        let o = valet(bad);
+        assert_eq!(
+            o.status.code(),
+            Some(5),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Harness errors.
+    for bad in [
+        &["run", "--partition", "hash:5/4"][..],
         &["run", "--load-list", "/nonexistent/list"],
         &["--suite", "nope", "list"],
         &["run", "--smoke", "-r", "x"],
@@ -116,13 +128,12 @@ fn shards_list_disjoint_and_complete() {
     assert_eq!(union, all);
 }
 
-/// The filters select exactly what stestr's `construct_list` selects for the same arguments.
-/// Needs a Python with stestr: set `VALET_PYTHON` (e.g. a venv made with
-/// `pip install stestr`).
+/// The filters select exactly what stestr's `construct_list` selects for the same arguments,
+/// with stestr 4.2.1 from the pinned reference environment (made on first use; a missing
+/// environment fails the test).
 #[test]
-#[ignore = "needs VALET_PYTHON pointing at a python with stestr installed"]
 fn filters_match_stestr() {
-    let python = std::env::var("VALET_PYTHON").expect("VALET_PYTHON");
+    let python = subunit_samples::python::env();
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
         let p = dir.path().join(name);
@@ -138,6 +149,7 @@ fn filters_match_stestr() {
         "load",
         "demo.test_life.Clean.test_one\ndemo.test_life.ErrSetupAndCleanup.test_one\nnot.a.Real.test\n",
     );
+    let bad_list = write("bad", "Clean\nErr(Set\n");
     let all = stdout_lines(&valet(&["list"]));
     let ids = write("ids", &(all.join("\n") + "\n"));
     let cases: Vec<Vec<&str>> = vec![
@@ -151,6 +163,11 @@ fn filters_match_stestr() {
         vec!["-r", "[0-9a-f]{8}-", "--exclude-regex", "smoke"],
         vec!["--load-list", &load],
         vec!["-r", "Cleanup", "--load-list", &load],
+        // Regexes that do not compile: stestr exits 5, and so must we.
+        vec!["-r", "ok ("],
+        vec!["-r", "Clean", "--exclude-regex", "[z-a]"],
+        vec!["--include-list", &bad_list],
+        vec!["--exclude-list", &bad_list],
     ];
     let script = r#"
 import sys, json
@@ -165,32 +182,49 @@ if args.get('load_list'):
     res = [i for i in res if i in wanted]
 print("\n".join(sorted(res)))
 "#;
+    let (mut selective, mut invalid) = (0, 0);
     for case in cases {
         let mut spec = serde_like(&case);
         if case.contains(&"--smoke") {
             spec = spec.replace("\"smoke\":true", "\"regex\":[\"smoke\"]");
         }
-        let py = Command::new(&python)
+        let py = python
+            .command()
             .args(["-c", script, &ids, &spec])
             .output()
             .unwrap();
-        assert!(
-            py.status.success(),
-            "{}",
+        let mut args = vec!["list"];
+        args.extend(case.iter().copied());
+        let ours = valet(&args);
+        assert_eq!(
+            ours.status.code(),
+            py.status.code(),
+            "{case:?}: exit codes; stestr said {}",
             String::from_utf8_lossy(&py.stderr)
         );
+        match py.status.code() {
+            Some(0) => {}
+            Some(5) => {
+                invalid += 1;
+                continue;
+            }
+            _ => panic!("{case:?}: {}", String::from_utf8_lossy(&py.stderr)),
+        }
         let mut want: Vec<String> = stdout_lines(&py)
             .into_iter()
             .filter(|l| !l.is_empty())
             .collect();
         want.sort();
-        let mut args = vec!["list"];
-        args.extend(case.iter().copied());
-        let mut got = stdout_lines(&valet(&args));
+        let mut got = stdout_lines(&ours);
         got.sort();
         assert_eq!(got, want, "{case:?}");
-        assert!(Path::new(&ids).exists());
+        if !want.is_empty() && want.len() < all.len() {
+            selective += 1;
+        }
     }
+    // Every well-formed case selects some but not all tests, so each one tells the filters
+    // apart; every malformed one is refused on both sides.
+    assert_eq!((selective, invalid), (10, 4));
 }
 
 /// The case as the JSON the Python side reads (only strings and one list; no escapes needed
@@ -213,4 +247,37 @@ fn serde_like(case: &[&str]) -> String {
         }
     }
     format!("{{{}}}", fields.join(","))
+}
+
+/// Python's `re` has look-around and back-references; the `regex` crate has neither, so such a
+/// filter is refused (exit 5, as stestr refuses a regex it cannot compile) where stestr would
+/// select by it. DIFFERENCES.md.
+#[test]
+fn python_only_regex_syntax_is_refused_where_stestr_selects() {
+    let regex = "Err(?!Set)";
+    let o = valet(&["list", "-r", regex]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("look-around"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let py = subunit_samples::python::env()
+        .command()
+        .args([
+            "-c",
+            "import sys\nfrom stestr import selection\n\
+             print(len(selection.construct_list(sys.argv[2:], regexes=[sys.argv[1]])))",
+            regex,
+            "demo.test_life.ErrTest.test_one",
+            "demo.test_life.ErrSetUp.test_one",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (py.status.code(), String::from_utf8_lossy(&py.stdout).trim()),
+        (Some(0), "1"),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
 }

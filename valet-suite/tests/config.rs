@@ -559,13 +559,16 @@ conf(args)
 generator.generate(conf)
 "#;
 
+/// The pinned Tempest 47.0.0 environment's interpreter (oslo.config 10.7.0 comes with it), made
+/// on first use under the build directory; a missing environment fails the test, saying why.
+fn oslo_python() -> Command {
+    subunit_samples::python::tempest_env().command()
+}
+
 /// Our sample equals what oslo.config's own generator writes for the same options, at several
-/// widths. Needs a Python with oslo.config (tempest 47.0.0 brings 10.7.0): set
-/// `VALET_TEMPEST_PYTHON` to it.
+/// widths.
 #[test]
-#[ignore = "needs VALET_TEMPEST_PYTHON: a python with tempest 47.0.0 (oslo.config 10.7.0)"]
 fn sample_config_matches_oslo_config_generator() {
-    let python = std::env::var("VALET_TEMPEST_PYTHON").expect("VALET_TEMPEST_PYTHON");
     let tmp = tempfile::tempdir().unwrap();
     let builtin = config::builtin_registry().unwrap();
     let features = features_registry();
@@ -573,7 +576,7 @@ fn sample_config_matches_oslo_config_generator() {
         let json = tmp.path().join(format!("{name}.json"));
         std::fs::write(&json, registry_json(registry)).unwrap();
         for width in ["70", "40", "0"] {
-            let theirs = Command::new(&python)
+            let theirs = oslo_python()
                 .arg("-c")
                 .arg(GENERATE)
                 .arg(&json)
@@ -640,21 +643,19 @@ const INI_CASES: &[&str] = &[
 ];
 
 /// Our INI parser reads every case as oslo.config's parser does: the same sections, keys and
-/// values, or the same error on the same line. Needs `VALET_TEMPEST_PYTHON` (see above).
+/// values, or the same error on the same line.
 #[test]
-#[ignore = "needs VALET_TEMPEST_PYTHON: a python with tempest 47.0.0 (oslo.config 10.7.0)"]
 fn ini_parser_matches_oslo_config() {
     use std::collections::BTreeMap;
     use valet_suite::config::ini;
 
-    let python = std::env::var("VALET_TEMPEST_PYTHON").expect("VALET_TEMPEST_PYTHON");
     let tmp = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = INI_CASES
         .iter()
         .enumerate()
         .map(|(i, text)| write(&tmp.path().join(format!("{i}.conf")), text))
         .collect();
-    let o = Command::new(&python)
+    let o = oslo_python()
         .arg("-c")
         .arg(PARSE)
         .args(&paths)
@@ -662,6 +663,7 @@ fn ini_parser_matches_oslo_config() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let theirs: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(theirs.len(), INI_CASES.len());
     for (text, theirs) in INI_CASES.iter().zip(theirs) {
         let ours = match ini::parse(text) {
             Ok(file) => {
@@ -712,11 +714,8 @@ print(json.dumps(out))
 "#;
 
 /// Values convert as oslo.config's types convert them (or are refused where they refuse).
-/// Needs `VALET_TEMPEST_PYTHON` (see above).
 #[test]
-#[ignore = "needs VALET_TEMPEST_PYTHON: a python with tempest 47.0.0 (oslo.config 10.7.0)"]
 fn value_conversions_match_oslo_config() {
-    let python = std::env::var("VALET_TEMPEST_PYTHON").expect("VALET_TEMPEST_PYTHON");
     let opt = |kind: &str| match kind {
         "boolean" => Opt::bool("x"),
         "integer" => Opt::int("x"),
@@ -766,12 +765,10 @@ fn value_conversions_match_oslo_config() {
         cases.push(("uri", raw));
     }
     let spec = serde_json::to_string(&cases).unwrap();
-    let o = Command::new(&python)
-        .args(["-c", CONVERT, &spec])
-        .output()
-        .unwrap();
+    let o = oslo_python().args(["-c", CONVERT, &spec]).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let theirs: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(theirs.len(), cases.len());
     for ((kind, raw), theirs) in cases.iter().zip(theirs) {
         let ours = match opt(kind).parse(raw) {
             Ok(Value::Unset) => serde_json::json!({ "ok": null }),
