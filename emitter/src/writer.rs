@@ -326,5 +326,25 @@ mod tests {
             .open("/dev/null")
             .unwrap();
         assert_eq!(delivery_for(&dev), Delivery::Live);
+        let (_r, w) = io::pipe().unwrap();
+        let w = std::fs::File::from(std::os::fd::OwnedFd::from(w));
+        assert_eq!(delivery_for(&w), Delivery::Live);
+    }
+
+    #[test]
+    fn a_live_pipe_gets_each_packet_at_once_and_a_closed_one_is_a_broken_pipe() {
+        use std::io::Read;
+        let (mut r, w) = io::pipe().unwrap();
+        let w = StreamWriter::new(w, Delivery::Live);
+        let p = Packet::status("a", Status::Success);
+        w.write_packet(&p.as_ref()).unwrap();
+        // The packet is readable before anything else is written or flushed.
+        let want = crate::encode::to_vec(&p.as_ref()).unwrap();
+        let mut got = vec![0; want.len()];
+        r.read_exact(&mut got).unwrap();
+        assert_eq!(got, want);
+        drop(r);
+        let e = w.write_packet(&p.as_ref()).unwrap_err();
+        assert!(e.is_broken_pipe(), "{e}");
     }
 }
