@@ -3,4 +3,9 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod convert;
+pub mod filter;
+pub mod output;
+pub mod tags;
 pub mod trace;
+pub mod v1_writer;

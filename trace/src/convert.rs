@@ -1,0 +1,164 @@
+//! `subunit-1to2` and `subunit-2to1`: the protocol converters.
+//!
+//! - [`v1_to_v2`]: the parser's v1 reader, encoded as python-subunit 1.4.6's `subunit-1to2`
+//!   writes it (lines outside tests raw).
+//! - [`v2_to_v1`]: python's `subunit-2to1`: each test, the moment it ends, as `time:` (its
+//!   first timestamp), `tags:`, `test:`, `time:` (its last), the outcome with a multipart block
+//!   of its attachments (none is an empty block), and a `tags:` line taking its tags away
+//!   again; unfinished tests at the end as failures, newest first; non-test output written as
+//!   it comes, raw. `exists` events are dropped, route codes lost, tags written sorted.
+
+use std::io::{self, BufRead, Read, Write};
+
+use subunit_emitter::Status;
+use subunit_parser::v1::V1Error;
+
+use crate::cli::ToolError;
+use crate::filter::{Record, Records, python_events};
+use crate::v1_writer::{Part, V1Writer};
+
+fn v1_error(e: V1Error) -> ToolError {
+    match e {
+        V1Error::Read(e) | V1Error::Write(e) => ToolError::Io(e),
+        other => {
+            // The message of the error and of its cause, on one line.
+            let mut msg = other.to_string();
+            let mut source = std::error::Error::source(&other);
+            while let Some(s) = source {
+                msg.push_str(": ");
+                msg.push_str(&s.to_string());
+                source = s.source();
+            }
+            ToolError::Io(io::Error::new(io::ErrorKind::InvalidData, msg))
+        }
+    }
+}
+
+/// Converts a v1 stream to v2 as `subunit-1to2` does: each event of
+/// [`V1Reader`](subunit_parser::v1::V1Reader) encoded and flushed as python flushes it, except
+/// that lines outside tests are written raw, as python writes them (the parser's
+/// [`subunit_parser::v1::v1_to_v2`] wraps them in `stdout` packets, which read back as the same
+/// events but are not python's bytes). Returns the exit status, 0.
+///
+/// # Errors
+///
+/// I/O errors, and the v1 inputs python's converter stops at (see
+/// [`subunit_parser::v1::V1Error`]), as [`ToolError::Io`] with kind `InvalidData`; everything
+/// before them has been written.
+pub fn v1_to_v2(input: impl BufRead, mut out: impl Write) -> Result<u8, ToolError> {
+    let mut buf = Vec::new();
+    for packet in subunit_parser::v1::V1Reader::new(input) {
+        let packet = packet.map_err(v1_error)?;
+        buf.clear();
+        let p = packet.as_ref();
+        match (p.test_id, p.file) {
+            (None, Some(f)) => buf.extend_from_slice(f.content),
+            (_, Some(_)) => {
+                for part in subunit_emitter::chunk(&p).map_err(|e| v1_error(e.into()))? {
+                    subunit_emitter::encode(&part, &mut buf).map_err(|e| v1_error(e.into()))?;
+                }
+            }
+            _ => {
+                subunit_emitter::encode(&p, &mut buf).map_err(|e| v1_error(e.into()))?;
+            }
+        }
+        out.write_all(&buf)?;
+        out.flush()?;
+    }
+    Ok(0)
+}
+
+fn outcome(status: Status) -> &'static str {
+    match status {
+        Status::Success => "successful",
+        Status::Skip => "skip",
+        Status::XFail => "xfail",
+        Status::UxSuccess => "uxsuccess",
+        _ => "failure",
+    }
+}
+
+fn write_record<W: Write>(w: &mut V1Writer<W>, r: &Record) -> io::Result<()> {
+    if let Some(t) = r.start {
+        w.time(t)?;
+    }
+    w.tags(r.tags.iter().map(String::as_str), [])?;
+    w.test(&r.id)?;
+    if let Some(t) = r.end {
+        w.time(t)?;
+    }
+    let parts: Vec<Part<'_>> = r
+        .details
+        .iter()
+        .map(|d| Part {
+            name: &d.name,
+            mime_type: &d.mime_type,
+            chunks: &d.chunks,
+        })
+        .collect();
+    w.outcome(outcome(r.status), &r.id, &parts)?;
+    w.tags([], r.tags.iter().map(String::as_str))
+}
+
+/// Converts a v2 stream to v1 as `subunit-2to1` does. Returns the exit status, 0.
+///
+/// # Errors
+///
+/// A read or write error.
+pub fn v2_to_v1(input: impl Read, out: impl Write) -> Result<u8, ToolError> {
+    let mut w = V1Writer::new(out);
+    let mut records = Records::default();
+    python_events(input, |ev| -> Result<(), ToolError> {
+        if ev.test_id.is_none() {
+            if let Some(f) = ev.file {
+                w.raw(f.content)?;
+            }
+            return Ok(());
+        }
+        if let Some(r) = records.push(ev) {
+            write_record(&mut w, &r)?;
+        }
+        Ok(())
+    })?;
+    for r in records.finish() {
+        write_record(&mut w, &r)?;
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subunit_emitter::{Packet, Timestamp, to_vec};
+
+    #[test]
+    fn a_v2_run_as_v1_text() {
+        let mut input = b"hello\n".to_vec();
+        for p in [
+            Packet::status("t.a", Status::InProgress)
+                .with_timestamp(Timestamp::new(1_704_164_645, 0)),
+            Packet::status("t.a", Status::Undefined).with_file(
+                "log",
+                Some("text/plain;charset=utf8"),
+                "x",
+                true,
+            ),
+            Packet::status("t.a", Status::Success)
+                .with_timestamp(Timestamp::new(1_704_164_646, 500_000))
+                .with_tags(["worker-0"]),
+            Packet::status("t.b", Status::InProgress),
+        ] {
+            input.extend(to_vec(&p.as_ref()).unwrap());
+        }
+        let mut out = Vec::new();
+        assert_eq!(v2_to_v1(&input[..], &mut out).unwrap(), 0);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "hello\ntime: 2024-01-02 03:04:05.000000Z\ntags: worker-0\ntest: t.a\n\
+             time: 2024-01-02 03:04:06.000500Z\nsuccessful: t.a [ multipart\n\
+             Content-Type: text/plain;charset=utf8\nlog\n1\r\nx0\r\n]\ntags: -worker-0\n\
+             test: t.b\nfailure: t.b [ multipart\n]\n"
+        );
+    }
+}

@@ -1,0 +1,1134 @@
+//! `subunit-filter`: keep the tests of a stream that pass a filter, and re-emit them as
+//! python-subunit 1.4.6's `subunit-filter` does, byte for byte.
+//!
+//! # Brief overview
+//!
+//! - [`FilterConfig`]: every option of the python tool, with its defaults (successes and
+//!   expected failures are dropped, everything else kept, stray bytes passed through).
+//! - [`Filter`]: the sink. [`Filter::event`] takes python's events one at a time; a test is
+//!   decided and written the moment its final status arrives, so only the tests in flight are
+//!   held. [`Filter::finish`] reports the tests the stream left open, as python does.
+//! - [`python_events`]: the events python reads from a byte stream, stray bytes batched the way
+//!   python batches them when its input is a file (up to the next packet, at most 1 MiB).
+//!   `subunit-tags` reads streams through it too.
+//! - [`run`]: the whole tool over a reader and a writer.
+//!
+//! # What python does, and so what this does
+//!
+//! python's filter is a chain of testtools decorators: the events are folded into one record per
+//! (test id, route code) (`exists` events are dropped before that, events without a test id are
+//! routed to the output as they come when passing through), each finished record is replayed as
+//! `time`, `tags`, `startTest`, `time`, outcome, `stopTest` calls, filtered, and turned back into
+//! events by `ExtendedToStreamDecorator`. What comes out for a test that passes is:
+//!
+//! - an `inprogress` packet, then one packet per file chunk the test received (in the order the
+//!   files first appeared, each chunk as it arrived, empty chunks dropped, EOF on the last
+//!   chunk of each file, the MIME type of the file's first chunk as testtools normalises it),
+//!   then the final status packet with the test's tags. The route code is gone; a test that
+//!   never finished ends in `fail`.
+//! - The timestamps are those of the time calls as `TimeCollapsingDecorator` passes them on:
+//!   a test stamped at both ends usually comes out stamped with its *end* time on every
+//!   packet. A stream with no timestamps at all gets the wall clock, as python's does.
+//! - python's outcome names decide the status switches: a `fail`, an `inprogress` and a test
+//!   with no status are all a *failure* (v2 has no errors, so `--no-error` changes nothing),
+//!   and an unexpected success is never filtered, by status, regular expression or tag.
+//! - `--with`/`--without` search `id + outcome + "None" + repr(details)`, python's string,
+//!   details and all; `--with-tag` needs every named tag, `--without-tag` any.
+//!
+//! Differences from python are listed in `trace/DIFFERENCES.md`: tags are written sorted (python
+//! writes its set's order, which changes from run to run), `--rename` renames tests of every
+//! outcome (python forgets skips, expected failures and unexpected successes), and the regular
+//! expressions are Rust's (no look-around or back-references).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexBuilder};
+use subunit_emitter::{FileRef, PacketRef, Status, StreamWriter, Tags, Timestamp, WriteError};
+use subunit_parser::error::ReadError;
+use subunit_parser::events::{EventReader, NON_SUBUNIT_NAME};
+
+use crate::cli::ToolError;
+
+/// How many stray bytes python gathers into one `stdout` event at most.
+pub const STRAY_BATCH: usize = 1 << 20;
+
+/// Why the filter could not do its work.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilterError {
+    /// A `--with`, `--without` or `--rename` pattern is not a valid regular expression.
+    #[error("invalid regular expression {pattern:?}: {source}")]
+    Regex {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is invalid.
+        source: Box<regex::Error>,
+    },
+    /// A `--rename` replacement uses an escape python rejects.
+    #[error("invalid replacement {template:?}: {reason}")]
+    Replacement {
+        /// The replacement as given.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `--fixup-expected-failures` list could not be read.
+    #[error("{}: {source}", path.display())]
+    List {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Reading the input stream failed.
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    /// Writing the output stream failed.
+    #[error("{0}")]
+    Write(#[from] WriteError),
+}
+
+impl From<FilterError> for ToolError {
+    fn from(e: FilterError) -> Self {
+        match e {
+            FilterError::Read(e) => ToolError::Read(e),
+            FilterError::Write(e) => ToolError::Write(e),
+            FilterError::List { path, source } => ToolError::Input { path, source },
+            other => ToolError::Usage(other.to_string()),
+        }
+    }
+}
+
+/// The options of `subunit-filter`, named as python's `dest`s are, with python's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterConfig {
+    /// Drop errors (`-e/--no-error`). v2 streams have no errors, so this changes nothing,
+    /// as in python.
+    pub exclude_error: bool,
+    /// Drop failures, which includes tests that never finished (`-f/--no-failure`).
+    pub exclude_failure: bool,
+    /// Drop successes (default; `-s/--success` keeps them).
+    pub exclude_success: bool,
+    /// Drop skips (`--no-skip`).
+    pub exclude_skip: bool,
+    /// Drop expected failures (default; `--xfail` keeps them).
+    pub exclude_xfail: bool,
+    /// Copy events without a test id (stray bytes among them) to the output (default;
+    /// `--no-passthrough` drops them).
+    pub passthrough: bool,
+    /// Keep only tests matching one of these (`-m/--with`).
+    pub with_regexps: Vec<String>,
+    /// Drop tests matching one of these (`--without`).
+    pub without_regexps: Vec<String>,
+    /// Keep only tests carrying all of these tags (`--with-tag`).
+    pub with_tags: Vec<String>,
+    /// Drop tests carrying any of these tags (`--without-tag`).
+    pub without_tags: Vec<String>,
+    /// Test ids expected to fail: a failure becomes an expected failure, a success an
+    /// unexpected success (`--fixup-expected-failures`).
+    pub fixup_expected_failures: HashSet<String>,
+    /// Regular-expression substitutions applied to test ids in order, with python's
+    /// replacement syntax (`\1`, `\g<name>`) (`--rename FROM TO`).
+    pub renames: Vec<(String, String)>,
+}
+
+impl Default for FilterConfig {
+    fn default() -> Self {
+        FilterConfig {
+            exclude_error: false,
+            exclude_failure: false,
+            exclude_success: true,
+            exclude_skip: false,
+            exclude_xfail: true,
+            passthrough: true,
+            with_regexps: Vec::new(),
+            without_regexps: Vec::new(),
+            with_tags: Vec::new(),
+            without_tags: Vec::new(),
+            fixup_expected_failures: HashSet::new(),
+            renames: Vec::new(),
+        }
+    }
+}
+
+/// Reads a list of test ids as python-subunit's `read_test_list` does: one a line, `#` starts
+/// a comment, trailing white space dropped, lines empty before any `#` skipped.
+///
+/// # Errors
+///
+/// [`FilterError::List`] when the file cannot be read.
+pub fn read_test_list(path: &Path) -> Result<Vec<String>, FilterError> {
+    let text = std::fs::read(path).map_err(|source| FilterError::List {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&text);
+    Ok(text
+        .split_inclusive('\n')
+        .filter_map(|line| {
+            let before = line.split('#').next().unwrap_or("");
+            (!before.is_empty()).then(|| before.trim_end().to_owned())
+        })
+        .collect())
+}
+
+/// python's outcome names, as the filter's predicates see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Failure,
+    Success,
+    Skip,
+    ExpectedFailure,
+    UnexpectedSuccess,
+}
+
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Outcome::Failure => "failure",
+            Outcome::Success => "success",
+            Outcome::Skip => "skip",
+            Outcome::ExpectedFailure => "expectedfailure",
+            Outcome::UnexpectedSuccess => "uxsuccess",
+        }
+    }
+
+    fn status(self) -> Status {
+        match self {
+            Outcome::Failure => Status::Fail,
+            Outcome::Success => Status::Success,
+            Outcome::Skip => Status::Skip,
+            Outcome::ExpectedFailure => Status::XFail,
+            Outcome::UnexpectedSuccess => Status::UxSuccess,
+        }
+    }
+}
+
+/// One attachment of a test in flight: its chunks as they arrived.
+#[derive(Debug)]
+pub(crate) struct Detail {
+    pub(crate) name: String,
+    /// The MIME type as testtools re-renders it.
+    pub(crate) mime_type: String,
+    pub(crate) chunks: Vec<Vec<u8>>,
+}
+
+/// A test, as testtools' `_TestRecord` holds it (timestamps in python's microseconds).
+#[derive(Debug)]
+pub(crate) struct Record {
+    seq: u64,
+    pub(crate) id: String,
+    pub(crate) status: Status,
+    pub(crate) tags: BTreeSet<String>,
+    pub(crate) details: Vec<Detail>,
+    pub(crate) start: Option<u64>,
+    pub(crate) end: Option<u64>,
+}
+
+/// The fold `StreamToExtendedDecorator` makes: one record per (test id, route code), `exists`
+/// events dropped, events without a test id ignored, each file's chunks kept apart (python
+/// replays them one by one, which the workspace's `Fold` does not keep).
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    in_flight: HashMap<(String, Option<String>), Record>,
+    seq: u64,
+}
+
+impl Records {
+    /// Takes one event; returns the record it finishes.
+    pub(crate) fn push(&mut self, ev: &PacketRef<'_>) -> Option<Record> {
+        let test_id = ev.test_id?;
+        if ev.status == Status::Exists {
+            return None;
+        }
+        let ts = ev.timestamp.map(python_micros);
+        let key = (test_id.to_owned(), ev.route_code.map(str::to_owned));
+        let seq = &mut self.seq;
+        let record = self.in_flight.entry(key).or_insert_with(|| {
+            *seq += 1;
+            Record {
+                seq: *seq,
+                id: test_id.to_owned(),
+                status: Status::Undefined,
+                tags: BTreeSet::new(),
+                details: Vec::new(),
+                start: ts,
+                end: None,
+            }
+        });
+        if ev.status != Status::Undefined {
+            record.status = ev.status;
+        }
+        record.end = ts;
+        if let Some(f) = ev.file
+            && !f.content.is_empty()
+        {
+            match record.details.iter_mut().find(|d| d.name == f.name) {
+                Some(d) => d.chunks.push(f.content.to_vec()),
+                None => record.details.push(Detail {
+                    name: f.name.to_owned(),
+                    mime_type: content_type_repr(ev.mime_type),
+                    chunks: vec![f.content.to_vec()],
+                }),
+            }
+        }
+        if let Some(tags) = ev.tags {
+            record.tags = tags.iter().map(str::to_owned).collect();
+        }
+        if ev.status.is_final() {
+            let key = (test_id.to_owned(), ev.route_code.map(str::to_owned));
+            return self.in_flight.remove(&key);
+        }
+        None
+    }
+
+    /// How many tests are in flight.
+    pub(crate) fn len(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The records still open, newest first (python pops them so), with no end time.
+    pub(crate) fn finish(&mut self) -> Vec<Record> {
+        let mut open: Vec<Record> = self.in_flight.drain().map(|(_, r)| r).collect();
+        open.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        for r in &mut open {
+            r.end = None;
+        }
+        open
+    }
+}
+
+/// The timestamp as python holds it: whole microseconds since the epoch, rounded as
+/// `timedelta(microseconds=nanos / 1000)` rounds (half to even).
+pub fn python_micros(ts: Timestamp) -> u64 {
+    let whole = u64::from(ts.nanos / 1000);
+    let micros = match (ts.nanos % 1000).cmp(&500) {
+        std::cmp::Ordering::Less => whole,
+        std::cmp::Ordering::Greater => whole + 1,
+        std::cmp::Ordering::Equal => whole + (whole & 1),
+    };
+    u64::from(ts.secs) * 1_000_000 + micros
+}
+
+/// The timestamp python writes for a time held in microseconds.
+pub fn from_micros(micros: u64) -> Timestamp {
+    let secs = u32::try_from(micros / 1_000_000).unwrap_or(u32::MAX);
+    Timestamp::new(secs, (micros % 1_000_000) as u32 * 1000)
+}
+
+fn now_micros() -> u64 {
+    let t = Timestamp::now();
+    u64::from(t.secs) * 1_000_000 + u64::from(t.nanos / 1000)
+}
+
+/// A MIME type as testtools 2.9.1 normalises it when it folds a file
+/// (`repr(_make_content_type(mime))`): lower-case type, `application/octet-stream` when there
+/// is none, `text/plain` when it cannot be parsed, parameters with lower-case names, quoted
+/// values, sorted, and a `charset` cut at its first comma.
+pub fn content_type_repr(mime: Option<&str>) -> String {
+    let Some(mime) = mime else {
+        return "application/octet-stream".to_owned();
+    };
+    let parts = split_params(mime);
+    let full = parts
+        .first()
+        .map(|s| s.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let full: String = full.chars().filter(|c| !c.is_whitespace()).collect();
+    let valid = full.matches('/').count() == 1 && !full.starts_with('/') && !full.ends_with('/');
+    let full = if valid { full } else { "text/plain".to_owned() };
+    let mut params: Vec<(String, String)> = Vec::new();
+    for p in parts.iter().skip(1) {
+        let p = p.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let (k, v) = match p.split_once('=') {
+            Some((k, v)) => (k.trim(), unquote(v.trim())),
+            None => (p, String::new()),
+        };
+        let k = k.to_ascii_lowercase();
+        params.retain(|(old, _)| *old != k);
+        params.push((k, v));
+    }
+    for (k, v) in &mut params {
+        if k == "charset"
+            && let Some(i) = v.find(',')
+        {
+            v.truncate(i);
+        }
+    }
+    let mut rendered: Vec<String> = params.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    rendered.sort();
+    if rendered.is_empty() {
+        full
+    } else {
+        format!("{full}; {}", rendered.join("; "))
+    }
+}
+
+/// Splits a header value at `;` outside double quotes.
+fn split_params(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+fn unquote(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"') else {
+        return v.to_owned();
+    };
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// python's `repr()` of a `bytes` value.
+pub fn bytes_repr(b: &[u8], out: &mut String) {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push('b');
+    out.push(quote);
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if c as char == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(c as char),
+            _ => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// python's `repr()` of a `str` value (printable non-ASCII kept, as python 3 keeps it).
+pub fn str_repr(s: &str, out: &mut String) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ if c == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            ' ' => out.push(' '),
+            _ if !is_printable(c) => {
+                let n = c as u32;
+                let _ = match n {
+                    0..=0xff => write!(out, "\\x{n:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{n:04x}"),
+                    _ => write!(out, "\\U{n:08x}"),
+                };
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
+/// An approximation of python's `str.isprintable` for one character: not a control, format,
+/// separator or private-use character.
+fn is_printable(c: char) -> bool {
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(c as u32, 0xad | 0x600..=0x605 | 0x200b..=0x200f | 0x202a..=0x202e
+            | 0x2060..=0x2064 | 0xfeff | 0xe000..=0xf8ff))
+}
+
+/// A `--rename` replacement in python's `re.sub` syntax turned into the `regex` crate's.
+fn rust_template(template: &str) -> Result<String, FilterError> {
+    let bad = |reason: String| FilterError::Replacement {
+        template: template.to_owned(),
+        reason,
+    };
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.next() {
+                None => return Err(bad("bad escape (end of pattern)".into())),
+                Some(d @ '1'..='9') => {
+                    let mut n = d.to_string();
+                    if let Some(&e) = chars.peek()
+                        && e.is_ascii_digit()
+                    {
+                        n.push(e);
+                        chars.next();
+                    }
+                    let _ = write!(out, "${{{n}}}");
+                }
+                Some('g') => {
+                    if chars.next() != Some('<') {
+                        return Err(bad("missing < after \\g".into()));
+                    }
+                    let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
+                    if name.is_empty() {
+                        return Err(bad("missing group name".into()));
+                    }
+                    let _ = write!(out, "${{{name}}}");
+                }
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('f') => out.push('\x0c'),
+                Some('v') => out.push('\x0b'),
+                Some('a') => out.push('\x07'),
+                Some('b') => out.push('\x08'),
+                Some('\\') => out.push('\\'),
+                Some('0') => out.push('\0'),
+                Some(e) if e.is_ascii_alphabetic() => {
+                    return Err(bad(format!("bad escape \\{e}")));
+                }
+                Some(e) => {
+                    out.push('\\');
+                    if e == '$' {
+                        out.push('$');
+                    }
+                    out.push(e);
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+fn compile(patterns: &[String]) -> Result<Option<Regex>, FilterError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let joined = patterns.join("|");
+    RegexBuilder::new(&joined)
+        .multi_line(true)
+        .build()
+        .map(Some)
+        .map_err(|e| FilterError::Regex {
+            pattern: joined,
+            source: Box::new(e),
+        })
+}
+
+/// python's time collapsing between the filter and the re-emitter: only the first and the
+/// last of a run of time calls reach `ExtendedToStreamDecorator`.
+#[derive(Debug, Default)]
+struct Clock {
+    last_received: Option<u64>,
+    last_sent: Option<u64>,
+    /// `ExtendedToStreamDecorator`'s current time.
+    now: Option<u64>,
+}
+
+impl Clock {
+    fn time(&mut self, t: u64) {
+        if self.last_received.is_none() {
+            self.now = Some(t);
+            self.last_sent = Some(t);
+        }
+        self.last_received = Some(t);
+    }
+
+    fn before_event(&mut self) {
+        if let Some(r) = self.last_received.take()
+            && Some(r) != self.last_sent
+        {
+            self.now = Some(r);
+            self.last_sent = Some(r);
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.now.unwrap_or_else(now_micros)
+    }
+}
+
+/// The filter sink; see the module doc.
+pub struct Filter<W: Write> {
+    config: FilterConfig,
+    with: Option<Regex>,
+    without: Option<Regex>,
+    renames: Vec<(Regex, String)>,
+    with_tags: BTreeSet<String>,
+    without_tags: BTreeSet<String>,
+    out: StreamWriter<W>,
+    records: Records,
+    clock: Clock,
+    scratch: String,
+}
+
+impl<W: Write> std::fmt::Debug for Filter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filter")
+            .field("config", &self.config)
+            .field("in_flight", &self.records.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> Filter<W> {
+    /// A filter writing to `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::Regex`] or [`FilterError::Replacement`] for a bad pattern.
+    pub fn new(config: FilterConfig, out: StreamWriter<W>) -> Result<Self, FilterError> {
+        let with = compile(&config.with_regexps)?;
+        let without = compile(&config.without_regexps)?;
+        let renames = config
+            .renames
+            .iter()
+            .map(|(from, to)| {
+                let re = Regex::new(from).map_err(|e| FilterError::Regex {
+                    pattern: from.clone(),
+                    source: Box::new(e),
+                })?;
+                Ok((re, rust_template(to)?))
+            })
+            .collect::<Result<_, FilterError>>()?;
+        Ok(Filter {
+            with_tags: config.with_tags.iter().cloned().collect(),
+            without_tags: config.without_tags.iter().cloned().collect(),
+            config,
+            with,
+            without,
+            renames,
+            out,
+            records: Records::default(),
+            clock: Clock::default(),
+            scratch: String::new(),
+        })
+    }
+
+    /// Takes one event of the input, as python reads it (see [`python_events`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::Write`] when the output fails.
+    pub fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), FilterError> {
+        if ev.test_id.is_none() {
+            if self.config.passthrough {
+                self.passthrough(ev)?;
+            }
+            return Ok(());
+        }
+        if let Some(record) = self.records.push(ev) {
+            self.test(record)?;
+        }
+        Ok(())
+    }
+
+    /// How many tests are in flight.
+    pub fn in_flight(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Reports the tests the stream left open (newest first, as python pops them) and returns
+    /// the output writer, flushed.
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::Write`] when the output fails.
+    pub fn finish(mut self) -> Result<W, FilterError> {
+        for record in self.records.finish() {
+            self.test(record)?;
+        }
+        Ok(self.out.finish()?)
+    }
+
+    fn passthrough(&mut self, ev: &PacketRef<'_>) -> Result<(), FilterError> {
+        let p = PacketRef {
+            timestamp: ev.timestamp.map(|t| from_micros(python_micros(t))),
+            tags: ev.tags.filter(|t| !t.is_empty()),
+            mime_type: ev.mime_type.filter(|m| !m.is_empty()),
+            ..*ev
+        };
+        self.out.write_packet(&p)?;
+        Ok(())
+    }
+
+    fn rename(&self, id: &str) -> String {
+        let mut id = id.to_owned();
+        for (re, to) in &self.renames {
+            id = re.replace_all(&id, to.as_str()).into_owned();
+        }
+        id
+    }
+
+    /// One finished record, replayed through python's decorator chain.
+    fn test(&mut self, record: Record) -> Result<(), FilterError> {
+        let mut outcome = match record.status {
+            Status::Success => Outcome::Success,
+            Status::Skip => Outcome::Skip,
+            Status::XFail => Outcome::ExpectedFailure,
+            Status::UxSuccess => Outcome::UnexpectedSuccess,
+            _ => Outcome::Failure,
+        };
+        let id = self.rename(&record.id);
+        if self.config.fixup_expected_failures.contains(&id) {
+            outcome = match outcome {
+                Outcome::Failure => Outcome::ExpectedFailure,
+                Outcome::Success => Outcome::UnexpectedSuccess,
+                o => o,
+            };
+        }
+        if let Some(t) = record.start {
+            self.clock.time(t);
+        }
+        if let Some(t) = record.end {
+            self.clock.time(t);
+        }
+        if outcome != Outcome::UnexpectedSuccess && !self.keep(&id, outcome, &record) {
+            return Ok(());
+        }
+        // startTest
+        self.clock.before_event();
+        let started = PacketRef {
+            test_id: Some(&id),
+            status: Status::InProgress,
+            timestamp: Some(from_micros(self.clock.now())),
+            ..PacketRef::default()
+        };
+        self.out.write_packet(&started)?;
+        // the outcome
+        self.clock.before_event();
+        let now = Some(from_micros(self.clock.now()));
+        for d in &record.details {
+            let last = d.chunks.len() - 1;
+            for (i, chunk) in d.chunks.iter().enumerate() {
+                self.out.write_packet(&PacketRef {
+                    test_id: Some(&id),
+                    timestamp: now,
+                    mime_type: Some(&d.mime_type),
+                    file: Some(FileRef {
+                        name: &d.name,
+                        content: chunk,
+                    }),
+                    eof: i == last,
+                    ..PacketRef::default()
+                })?;
+            }
+        }
+        let tags: Vec<&str> = record.tags.iter().map(String::as_str).collect();
+        self.out.write_packet(&PacketRef {
+            test_id: Some(&id),
+            status: outcome.status(),
+            timestamp: now,
+            tags: (!tags.is_empty()).then_some(Tags::Strs(&tags)),
+            ..PacketRef::default()
+        })?;
+        // stopTest
+        self.clock.before_event();
+        Ok(())
+    }
+
+    /// python's predicates: the status switches, then the regular expressions, then the tags.
+    fn keep(&mut self, id: &str, outcome: Outcome, record: &Record) -> bool {
+        let c = &self.config;
+        let excluded = match outcome {
+            Outcome::Failure => c.exclude_failure,
+            Outcome::Success => c.exclude_success,
+            Outcome::Skip => c.exclude_skip,
+            Outcome::ExpectedFailure => c.exclude_xfail,
+            Outcome::UnexpectedSuccess => false,
+        };
+        if excluded {
+            return false;
+        }
+        if self.with.is_some() || self.without.is_some() {
+            let text = &mut self.scratch;
+            text.clear();
+            text.push_str(id);
+            text.push_str(outcome.name());
+            text.push_str("None");
+            details_repr(&record.details, text);
+            if self.with.as_ref().is_some_and(|re| !re.is_match(text)) {
+                return false;
+            }
+            if self.without.as_ref().is_some_and(|re| re.is_match(text)) {
+                return false;
+            }
+        }
+        if !self.with_tags.is_empty() && !self.with_tags.is_subset(&record.tags) {
+            return false;
+        }
+        if self.without_tags.iter().any(|t| record.tags.contains(t)) {
+            return false;
+        }
+        true
+    }
+}
+
+/// `str(details)` as python prints the dict of `Content` objects.
+pub(crate) fn details_repr(details: &[Detail], out: &mut String) {
+    out.push('{');
+    for (i, d) in details.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        str_repr(&d.name, out);
+        out.push_str(": <Content type=");
+        out.push_str(&d.mime_type);
+        out.push_str(", value=");
+        let joined: Vec<u8> = d.chunks.concat();
+        bytes_repr(&joined, out);
+        out.push('>');
+    }
+    out.push('}');
+}
+
+fn is_stray_shape(p: &PacketRef<'_>) -> bool {
+    p.test_id.is_none()
+        && p.status == Status::Undefined
+        && p.route_code.is_none()
+        && p.timestamp.is_none()
+        && p.runnable
+        && p.tags.is_none()
+        && p.mime_type.is_none()
+        && !p.eof
+        && p.file.is_some_and(|f| f.name == NON_SUBUNIT_NAME)
+}
+
+fn stray(bytes: &[u8]) -> PacketRef<'_> {
+    PacketRef {
+        file: Some(FileRef {
+            name: NON_SUBUNIT_NAME,
+            content: bytes,
+        }),
+        ..PacketRef::default()
+    }
+}
+
+/// Feeds `f` the events python-subunit reads from `input` when the input is a file: the
+/// events of [`EventReader`], with each run of stray bytes (non-subunit bytes up to the next
+/// packet) gathered into one `stdout` event, split every [`STRAY_BATCH`] bytes.
+///
+/// (python batches by `select()`: on a file that is what it gets; on a pipe it depends on
+/// timing, usually one event per byte.)
+///
+/// # Errors
+///
+/// The first error of the reader or of `f`.
+pub fn python_events<R, E>(
+    input: R,
+    mut f: impl FnMut(&PacketRef<'_>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: Read,
+    E: From<ReadError>,
+{
+    let mut reader = EventReader::new(input);
+    let mut pending: Vec<u8> = Vec::new();
+    let flush = |pending: &mut Vec<u8>, f: &mut dyn FnMut(&PacketRef<'_>) -> Result<(), E>| {
+        if !pending.is_empty() {
+            f(&stray(pending))?;
+            pending.clear();
+        }
+        Ok::<(), E>(())
+    };
+    loop {
+        let before = reader.position();
+        let candidate = match reader.next_event()? {
+            None => break,
+            Some(ev) if is_stray_shape(&ev) => {
+                let content = ev.file.map(|f| f.content).unwrap_or_default();
+                pending.extend_from_slice(content);
+                content.len()
+            }
+            Some(ev) => {
+                flush(&mut pending, &mut f)?;
+                f(&ev)?;
+                continue;
+            }
+        };
+        if reader.position() - before != candidate as u64 {
+            // A real packet shaped like stray bytes: its own event.
+            let own = pending.split_off(pending.len() - candidate);
+            flush(&mut pending, &mut f)?;
+            f(&stray(&own))?;
+            continue;
+        }
+        while pending.len() >= STRAY_BATCH {
+            let rest = pending.split_off(STRAY_BATCH);
+            f(&stray(&pending))?;
+            pending = rest;
+        }
+    }
+    flush(&mut pending, &mut f)
+}
+
+/// Runs `subunit-filter` over `input`, writing to `out`. Returns the exit status: always 0,
+/// as python's.
+///
+/// # Errors
+///
+/// A bad pattern, a read or a write error.
+pub fn run<W: Write>(
+    input: impl Read,
+    out: StreamWriter<W>,
+    config: FilterConfig,
+) -> Result<u8, FilterError> {
+    let mut filter = Filter::new(config, out)?;
+    python_events(input, |ev| filter.event(ev))?;
+    filter.finish()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subunit_emitter::{Delivery, Packet, to_vec};
+    use subunit_parser::reader::{Item, PacketReader};
+
+    fn packets(bytes: &[u8]) -> Vec<Packet> {
+        let mut r = PacketReader::new(bytes);
+        let mut out = Vec::new();
+        while let Some(item) = r.next_item().unwrap() {
+            match item {
+                Item::Packet { packet, .. } => out.push(packet.to_packet()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        out
+    }
+
+    fn filter(config: FilterConfig, events: &[Packet]) -> Vec<Packet> {
+        let mut f = Filter::new(config, StreamWriter::new(Vec::new(), Delivery::Buffered)).unwrap();
+        for e in events {
+            f.event(&e.as_ref()).unwrap();
+        }
+        packets(&f.finish().unwrap())
+    }
+
+    fn ts(s: u32) -> Timestamp {
+        Timestamp::new(1_700_000_000 + s, 0)
+    }
+
+    fn run_of(id: &str, status: Status, tags: &[&str]) -> Vec<Packet> {
+        vec![
+            Packet::status(id, Status::InProgress).with_timestamp(ts(1)),
+            Packet::status(id, Status::Undefined)
+                .with_timestamp(ts(2))
+                .with_file("log", Some("text/plain;charset=utf8"), "a", false),
+            Packet::status(id, Status::Undefined).with_file("log", None, "b", true),
+            Packet::status(id, status)
+                .with_timestamp(ts(3))
+                .with_tags(tags.iter().copied()),
+        ]
+    }
+
+    #[test]
+    fn a_failure_is_replayed_as_python_replays_it() {
+        let got = filter(
+            FilterConfig::default(),
+            &run_of("t.a", Status::Fail, &["w", "a"]),
+        );
+        let at = Some(ts(3));
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!((got[0].status, got[0].timestamp), (Status::InProgress, at));
+        assert_eq!(got[1].file.as_ref().unwrap().content, b"a");
+        assert_eq!(
+            got[1].mime_type.as_deref(),
+            Some("text/plain; charset=\"utf8\"")
+        );
+        assert!(!got[1].eof && got[2].eof);
+        assert_eq!(got[3].status, Status::Fail);
+        assert_eq!(
+            got[3].tags.as_deref(),
+            Some(&["a".to_owned(), "w".to_owned()][..])
+        );
+        assert!(
+            got.iter()
+                .all(|p| p.timestamp == at && p.route_code.is_none())
+        );
+    }
+
+    #[test]
+    fn default_drops_successes_and_xfails_but_never_uxsuccess() {
+        let mut events = run_of("ok", Status::Success, &[]);
+        events.extend(run_of("xf", Status::XFail, &[]));
+        events.extend(run_of("ux", Status::UxSuccess, &[]));
+        events.extend(run_of("sk", Status::Skip, &[]));
+        let ids = |c: FilterConfig| -> Vec<String> {
+            filter(c, &events)
+                .into_iter()
+                .filter(|p| p.status.is_final())
+                .map(|p| p.test_id.unwrap())
+                .collect()
+        };
+        assert_eq!(ids(FilterConfig::default()), ["ux", "sk"]);
+        let all = FilterConfig {
+            exclude_success: false,
+            exclude_xfail: false,
+            ..FilterConfig::default()
+        };
+        assert_eq!(ids(all.clone()), ["ok", "xf", "ux", "sk"]);
+        let none = FilterConfig {
+            with_regexps: vec!["^nothing$".into()],
+            ..all
+        };
+        assert_eq!(ids(none), ["ux"]);
+    }
+
+    #[test]
+    fn regexps_see_outcome_and_details() {
+        let events = run_of("t.a", Status::Fail, &[]);
+        let keep = |re: &str| {
+            let c = FilterConfig {
+                with_regexps: vec![re.into()],
+                ..FilterConfig::default()
+            };
+            !filter(c, &events).is_empty()
+        };
+        assert!(keep(
+            "t\\.afailureNone\\{'log': <Content type=text/plain; charset=\"utf8\", value=b'ab'>\\}"
+        ));
+        assert!(!keep("success"));
+    }
+
+    #[test]
+    fn fixups_and_renames() {
+        let mut events = run_of("pkg.one", Status::Fail, &[]);
+        events.extend(run_of("pkg.two", Status::Success, &[]));
+        let c = FilterConfig {
+            renames: vec![("^pkg\\.(\\w+)$".into(), "new.\\1".into())],
+            fixup_expected_failures: ["new.one".to_owned(), "new.two".to_owned()].into(),
+            exclude_xfail: false,
+            ..FilterConfig::default()
+        };
+        let got: Vec<(String, Status)> = filter(c, &events)
+            .into_iter()
+            .filter(|p| p.status.is_final())
+            .map(|p| (p.test_id.unwrap(), p.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("new.one".to_owned(), Status::XFail),
+                ("new.two".to_owned(), Status::UxSuccess)
+            ]
+        );
+    }
+
+    #[test]
+    fn open_tests_fail_newest_first() {
+        let events = [
+            Packet::status("a", Status::InProgress),
+            Packet::status("b", Status::InProgress),
+        ];
+        let got: Vec<(String, Status)> = filter(FilterConfig::default(), &events)
+            .into_iter()
+            .filter(|p| p.status.is_final())
+            .map(|p| (p.test_id.unwrap(), p.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("b".to_owned(), Status::Fail),
+                ("a".to_owned(), Status::Fail)
+            ]
+        );
+    }
+
+    #[test]
+    fn stray_bytes_are_batched_and_real_stdout_packets_kept_apart() {
+        let real = Packet::default().with_file("stdout", None, "real", false);
+        let mut input = b"abc".to_vec();
+        input.extend(to_vec(&real.as_ref()).unwrap());
+        input.extend(b"de");
+        input.extend(vec![b'x'; STRAY_BATCH + 3]);
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        python_events::<_, ReadError>(&input[..], |e| {
+            got.push(e.file.unwrap().content.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0], b"abc");
+        assert_eq!(got[1], b"real");
+        assert_eq!(got[2].len(), STRAY_BATCH);
+        assert_eq!(&got[2][..3], b"dex");
+        assert_eq!(got[3], b"xxxxx");
+    }
+
+    #[test]
+    fn reprs_are_pythons() {
+        let mut s = String::new();
+        bytes_repr(b"a'b\n\xb3\\", &mut s);
+        assert_eq!(s, r#"b"a'b\n\xb3\\""#);
+        s.clear();
+        str_repr("it's \u{e9}\u{7}", &mut s);
+        assert_eq!(s, "\"it's \u{e9}\\x07\"");
+        assert_eq!(content_type_repr(None), "application/octet-stream");
+        assert_eq!(
+            content_type_repr(Some("text/x-traceback;charset=utf8,language=python")),
+            "text/x-traceback; charset=\"utf8\""
+        );
+        assert_eq!(
+            content_type_repr(Some("TEXT/Plain; B=2; a=1")),
+            "text/plain; a=\"1\"; b=\"2\""
+        );
+        assert_eq!(content_type_repr(Some("garbage")), "text/plain");
+        assert_eq!(
+            content_type_repr(Some("text/plain;charset")),
+            "text/plain; charset=\"\""
+        );
+    }
+
+    #[test]
+    fn python_replacement_templates() {
+        assert_eq!(rust_template(r"a\1$\g<x>\n").unwrap(), "a${1}$$${x}\n");
+        assert!(rust_template(r"\q").is_err());
+    }
+
+    #[test]
+    fn test_lists_drop_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l");
+        std::fs::write(&p, "a.b  # why\n# only comment\n\nc\n").unwrap();
+        assert_eq!(read_test_list(&p).unwrap(), ["a.b", "", "c"]);
+    }
+}

@@ -1,0 +1,247 @@
+//! A subunit v1 (text) writer, byte for byte as python-subunit 1.4.6's `TestProtocolClient`
+//! writes: `time:`, `tags:`, `test:` lines and outcomes with ` [ multipart` details in HTTP
+//! chunked encoding.
+//!
+//! # Example
+//!
+//! ```
+//! use subunit_tools::v1_writer::{Part, V1Writer};
+//!
+//! let mut w = V1Writer::new(Vec::new());
+//! w.time(1_704_164_645_678_901)?;
+//! w.test("pkg.test_one")?;
+//! w.outcome("failure", "pkg.test_one", &[Part {
+//!     name: "traceback",
+//!     mime_type: "text/plain; charset=\"utf8\"",
+//!     chunks: &[b"boom\n".to_vec()],
+//! }])?;
+//! let text = w.into_inner();
+//! assert_eq!(
+//!     text,
+//!     b"time: 2024-01-02 03:04:05.678901Z\ntest: pkg.test_one\nfailure: pkg.test_one [ multipart\n\
+//!       Content-Type: text/plain;charset=utf8\ntraceback\n5\r\nboom\n0\r\n]\n"
+//! );
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io::{self, Write};
+
+/// The most bytes python's chunked encoder buffers before it writes a chunk.
+const CHUNK_LIMIT: usize = 65536;
+
+/// One attachment of an outcome.
+#[derive(Clone, Copy, Debug)]
+pub struct Part<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its MIME type, as testtools renders it (`type/sub; k="v"`).
+    pub mime_type: &'a str,
+    /// Its bytes, in the pieces they arrived in.
+    pub chunks: &'a [Vec<u8>],
+}
+
+/// Writes v1 text to `W`.
+#[derive(Debug)]
+pub struct V1Writer<W> {
+    out: W,
+}
+
+/// A time in microseconds since the epoch as `YYYY-MM-DD HH:MM:SS.ffffff`.
+pub fn format_time(micros: u64) -> String {
+    let secs = micros / 1_000_000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        micros % 1_000_000
+    )
+}
+
+impl<W: Write> V1Writer<W> {
+    /// A writer over `out`.
+    pub fn new(out: W) -> Self {
+        V1Writer { out }
+    }
+
+    /// The underlying writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Bytes written as they are (non-test output).
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    /// A `time:` line.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn time(&mut self, micros: u64) -> io::Result<()> {
+        writeln!(self.out, "time: {}Z", format_time(micros))
+    }
+
+    /// A `tags:` line adding `new` and removing `gone`; nothing when both are empty.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn tags<'a>(
+        &mut self,
+        new: impl IntoIterator<Item = &'a str>,
+        gone: impl IntoIterator<Item = &'a str>,
+    ) -> io::Result<()> {
+        let mut words: Vec<String> = new.into_iter().map(str::to_owned).collect();
+        words.extend(gone.into_iter().map(|t| format!("-{t}")));
+        if words.is_empty() {
+            return Ok(());
+        }
+        writeln!(self.out, "tags: {}", words.join(" "))
+    }
+
+    /// A `test:` line, and a flush.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn test(&mut self, id: &str) -> io::Result<()> {
+        writeln!(self.out, "test: {id}")?;
+        self.out.flush()
+    }
+
+    /// An outcome line (`successful`, `failure`, `skip`, `xfail`, `uxsuccess`, `error`) with its
+    /// details as a multipart block (parts sorted by name), then a flush.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn outcome(&mut self, outcome: &str, id: &str, parts: &[Part<'_>]) -> io::Result<()> {
+        writeln!(self.out, "{outcome}: {id} [ multipart")?;
+        let mut sorted: Vec<&Part<'_>> = parts.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(b.name));
+        for part in sorted {
+            let (full, params) = match part.mime_type.split_once("; ") {
+                Some((full, params)) => (full, Some(params)),
+                None => (part.mime_type, None),
+            };
+            write!(self.out, "Content-Type: {full}")?;
+            if let Some(params) = params {
+                // `k="v"; k2="v2"` (already sorted) becomes `;k=v,k2=v2`.
+                let plain: Vec<String> = params
+                    .split("; ")
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, v)) => {
+                            let v = v.strip_prefix('"').unwrap_or(v);
+                            format!("{k}={}", v.strip_suffix('"').unwrap_or(v))
+                        }
+                        None => kv.to_owned(),
+                    })
+                    .collect();
+                write!(self.out, ";{}", plain.join(","))?;
+            }
+            write!(self.out, "\n{}\n", part.name)?;
+            self.chunked(part.chunks)?;
+        }
+        self.out.write_all(b"]\n")?;
+        self.out.flush()
+    }
+
+    /// python's `chunked.Encoder`: pieces are gathered until adding the next would reach 64
+    /// KiB, which is then written with the gathered ones as one chunk.
+    fn chunked(&mut self, pieces: &[Vec<u8>]) -> io::Result<()> {
+        let mut buffered: Vec<&[u8]> = Vec::new();
+        let mut size = 0;
+        for piece in pieces {
+            if size + piece.len() >= CHUNK_LIMIT {
+                write!(self.out, "{:X}\r\n", size + piece.len())?;
+                for b in buffered.drain(..) {
+                    self.out.write_all(b)?;
+                }
+                self.out.write_all(piece)?;
+                size = 0;
+            } else {
+                buffered.push(piece);
+                size += piece.len();
+            }
+        }
+        if size > 0 {
+            write!(self.out, "{size:X}\r\n")?;
+            for b in buffered {
+                self.out.write_all(b)?;
+            }
+        }
+        self.out.write_all(b"0\r\n")
+    }
+
+    /// Flushes the writer.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_civil_dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00.000000");
+        assert_eq!(
+            format_time(1_704_164_645_678_901),
+            "2024-01-02 03:04:05.678901"
+        );
+        assert_eq!(
+            format_time(951_782_400_000_001),
+            "2000-02-29 00:00:00.000001"
+        );
+        assert_eq!(
+            format_time(4_294_967_295_000_000),
+            "2106-02-07 06:28:15.000000"
+        );
+    }
+
+    #[test]
+    fn chunks_gather_below_64k_and_flush_with_the_piece_that_reaches_it() {
+        let mut w = V1Writer::new(Vec::new());
+        let pieces = vec![vec![b'a'; 10], vec![b'b'; 65_530], vec![b'c'; 3]];
+        w.chunked(&pieces).unwrap();
+        let out = w.into_inner();
+        let head = format!("{:X}\r\n", 65_540);
+        assert!(out.starts_with(head.as_bytes()));
+        assert!(out.ends_with(b"3\r\nccc0\r\n"));
+    }
+
+    #[test]
+    fn tags_and_outcomes_without_details() {
+        let mut w = V1Writer::new(Vec::new());
+        w.tags(["a"], ["b"]).unwrap();
+        w.tags([], []).unwrap();
+        w.outcome("successful", "t", &[]).unwrap();
+        assert_eq!(
+            w.into_inner(),
+            b"tags: a -b\nsuccessful: t [ multipart\n]\n"
+        );
+    }
+}
