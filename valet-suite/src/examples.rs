@@ -428,16 +428,21 @@ pub fn suite(journal: &Journal) -> Result<Suite, SpecError> {
     Ok(s)
 }
 
-/// A synthetic class of `tests` trivial tests; methods named `test_fail_*` fail.
+/// A synthetic class of `tests` trivial tests, each taking at least `sleep`; methods named
+/// `test_fail_*` fail.
 #[derive(Debug)]
 pub struct Synthetic {
     module: String,
     name: String,
     tests: usize,
     fail_every: usize,
+    sleep: Duration,
 }
 
-fn synthetic_body(_: &Synthetic, t: &mut TestCx<'_>) -> Result<(), Failure> {
+fn synthetic_body(class: &Synthetic, t: &mut TestCx<'_>) -> Result<(), Failure> {
+    if !class.sleep.is_zero() {
+        std::thread::sleep(class.sleep);
+    }
     if t.id().contains(".test_fail_") {
         Err(Failure::assertion("a synthetic failure"))
     } else {
@@ -469,6 +474,16 @@ impl TestClass for Synthetic {
 /// A synthetic suite of `classes` classes of `tests` tests each, spread over ten modules; every
 /// `fail_every`-th test of a class fails (0: none).
 pub fn synthetic(classes: usize, tests: usize, fail_every: usize) -> Result<Suite, SpecError> {
+    synthetic_slow(classes, tests, fail_every, Duration::ZERO)
+}
+
+/// [`synthetic`], with every test sleeping for `sleep` first (to watch a run go by).
+pub fn synthetic_slow(
+    classes: usize,
+    tests: usize,
+    fail_every: usize,
+    sleep: Duration,
+) -> Result<Suite, SpecError> {
     let mut s = Suite::new();
     for c in 0..classes {
         s.add(Synthetic {
@@ -476,6 +491,7 @@ pub fn synthetic(classes: usize, tests: usize, fail_every: usize) -> Result<Suit
             name: format!("Class{c:05}"),
             tests,
             fail_every,
+            sleep,
         })?;
     }
     Ok(s)

@@ -15,6 +15,8 @@
 //!   `skip_because`, `related_bug`), giving ids `module.Class.method[attrs]`.
 //! - [`Suite`]: the classes, in loader order. [`Filters`] and [`Partition`] select from it.
 //! - [`run()`]: `exists` for every selected test, then the classes on `N` workers.
+//! - [`live::run_traced`]: the same run, its stream shown as it is written by subunit-trace's
+//!   sink ([`subunit_tools::trace::Trace`]), the one renderer.
 //! - [`config`]: `tempest.conf` found and read as Tempest reads it, options registered per group
 //!   as a Tempest plugin registers them, typed values read once into a [`Config`], and the
 //!   commented sample configuration.
@@ -57,6 +59,7 @@ pub mod examples;
 pub mod failure;
 mod guard;
 pub mod lifecycle;
+pub mod live;
 pub mod runner;
 pub mod select;
 pub mod spec;
@@ -69,7 +72,7 @@ pub use lifecycle::{
     CredentialsSetUp, ResourcesCleanedUp, ResourcesSetUp, SkipChecked, SkipCx, Stage, TestClass,
     TestCx, TestInfo, TestOutcome,
 };
-pub use runner::{Finished, LogSink, Observer, RunError, RunOptions, RunSummary, run};
+pub use runner::{LogSink, RunError, RunOptions, RunSummary, run};
 pub use select::{Filters, Group, Partition, SelectError, Selection};
 pub use spec::{Bug, BugTracker, SpecError, TestDef, TestFn};
 pub use suite::Suite;

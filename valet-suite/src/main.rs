@@ -9,6 +9,12 @@
 //! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), or a stream that could not be written |
 //! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
+//! `run` without `--subunit` writes the same stream into a pipe and shows it through
+//! subunit-trace's sink ([`valet_suite::live`]): stdout is what `valet-suite run --subunit |
+//! subunit-trace` prints, and subunit-trace's closing verdict goes to stderr. The exit code is
+//! still this table's, so a run whose results are all skips exits 0 where subunit-trace would
+//! say "No tests were successful during the run" and exit 1.
+//!
 //! Configuration (`run`, `discover` and `show-config` read it once, at start): `--config-file`,
 //! else `$TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG` (defaults `./etc` and `tempest.conf`), else
 //! `/etc/tempest/tempest.conf`, else every option at its default. Unknown sections and keys are
@@ -19,25 +25,32 @@
 //! `$reference` that cannot be substituted, or an `OS_TEST_TIMEOUT` that is not a whole number.
 //! `sample-config` prints the commented sample configuration of every registered option.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
-use subunit_emitter::{Delivery, Status, StreamWriter};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use subunit_emitter::StreamWriter;
+use subunit_tools::trace::{ColorWhen, Progress, Trace, TraceOptions};
 use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
 use valet_suite::{
-    Config, Filters, Finished, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
+    Config, Filters, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
 };
 
 /// Tempest's lifecycle for the Valet suite, as a subunit v2 test runner.
 #[derive(Parser, Debug)]
 #[command(name = "valet-suite", version)]
 struct Cli {
-    /// Which suite: `examples` (the lifecycle examples) or `synthetic:CLASSES:TESTS[:FAIL_EVERY]`.
+    /// Which suite: `examples` (the lifecycle examples) or
+    /// `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test of a class
+    /// fails; every test sleeps SLEEP_MS milliseconds first).
     #[arg(long, global = true, default_value = "examples")]
     suite: String,
     /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
@@ -57,7 +70,8 @@ enum Command {
     },
     /// Run every test, serially; the subunit v2 stream goes to stdout, messages to stderr.
     Discover,
-    /// Run the selected tests.
+    /// Run the selected tests, showing each result as it ends (subunit-trace's view of the
+    /// stream), or writing the subunit v2 stream itself with --subunit.
     Run {
         #[command(flatten)]
         select: SelectArgs,
@@ -70,6 +84,19 @@ enum Command {
         /// Write the subunit v2 stream to stdout instead of the live trace.
         #[arg(long)]
         subunit: bool,
+        /// Colour the trace's status words: auto (on a terminal, unless NO_COLOR is set),
+        /// always or never; a bare --color means always.
+        #[arg(
+            long,
+            value_enum,
+            value_name = "WHEN",
+            num_args = 0..=1,
+            require_equals = true,
+            default_value = "auto",
+            default_missing_value = "always",
+            conflicts_with = "subunit"
+        )]
+        color: ColorArg,
     },
     /// Print the commented sample configuration of every registered option, as
     /// oslo-config-generator writes it.
@@ -81,6 +108,23 @@ enum Command {
     /// Print the configuration in effect: the file read and every option's value (secrets
     /// hidden), in the shape of oslo.config's log_opt_values.
     ShowConfig,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorWhen {
+    fn from(c: ColorArg) -> ColorWhen {
+        match c {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -145,21 +189,28 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     if spec == "examples" {
         return Ok(examples::suite(&Journal::new())?);
     }
+    const SYNTHETIC: &str = "synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]";
     if let Some(rest) = spec.strip_prefix("synthetic:") {
-        let n: Vec<usize> = rest
+        let n: Vec<u64> = rest
             .split(':')
             .map(str::parse)
             .collect::<Result<_, _>>()
-            .with_context(|| {
-                format!("--suite {spec}: expected synthetic:CLASSES:TESTS[:FAIL_EVERY]")
-            })?;
-        return match n[..] {
-            [c, t] => Ok(examples::synthetic(c, t, 0)?),
-            [c, t, f] => Ok(examples::synthetic(c, t, f)?),
-            _ => bail!("--suite {spec}: expected synthetic:CLASSES:TESTS[:FAIL_EVERY]"),
+            .with_context(|| format!("--suite {spec}: expected {SYNTHETIC}"))?;
+        let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
+        let (c, t, f, ms) = match n[..] {
+            [c, t] => (c, t, 0, 0),
+            [c, t, f] => (c, t, f, 0),
+            [c, t, f, ms] => (c, t, f, ms),
+            _ => bail!("--suite {spec}: expected {SYNTHETIC}"),
         };
+        return Ok(examples::synthetic_slow(
+            size(c)?,
+            size(t)?,
+            size(f)?,
+            Duration::from_millis(ms),
+        )?);
     }
-    bail!("unknown suite {spec:?}: expected examples or synthetic:CLASSES:TESTS[:FAIL_EVERY]")
+    bail!("unknown suite {spec:?}: expected examples or {SYNTHETIC}")
 }
 
 /// The configuration, read once at start: the file Tempest's rule finds, and `OS_TEST_TIMEOUT`.
@@ -212,24 +263,40 @@ fn log_to_stderr() -> Arc<dyn Fn(&str) + Send + Sync> {
     Arc::new(|m: &str| eprintln!("{m}"))
 }
 
-/// The interim live view: one line per result, in subunit-trace's shape, and totals. To be
-/// replaced by the trace crate's live sink reading the stream.
-fn live_line(f: &Finished) {
-    let word = match f.status {
-        Status::Success => "ok",
-        Status::Skip => "SKIPPED",
-        Status::XFail => "xfail",
-        Status::UxSuccess => "UXSUCCESS",
-        _ => "FAILED",
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "{{{}}} {} [{:.6}s] ... {word}",
-        f.worker,
-        f.id,
-        f.duration.as_secs_f64()
+/// Whether someone may be watching stdout as it comes (as `subunit-trace` decides): a
+/// terminal, a pipe or a socket gets each test as it ends; a file is written in large blocks.
+fn is_live(out: &File) -> bool {
+    if out.is_terminal() {
+        return true;
+    }
+    match out.metadata() {
+        Ok(m) => {
+            let t = m.file_type();
+            t.is_fifo() || t.is_socket()
+        }
+        Err(_) => true,
+    }
+}
+
+/// The live trace on stdout: `subunit-trace`'s sink with its defaults, the colour as asked,
+/// and progress on stderr when stderr is a terminal.
+fn stdout_trace(color: ColorWhen) -> anyhow::Result<Trace<BufWriter<File>>> {
+    let stdout = File::from(
+        io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .context("opening stdout")?,
     );
+    let live = is_live(&stdout);
+    let opts = TraceOptions {
+        color: color.resolve_for_stdout(),
+        ..TraceOptions::default()
+    };
+    Ok(
+        Trace::new(BufWriter::with_capacity(64 * 1024, stdout), opts)
+            .live(live)
+            .with_progress(Progress::stderr_if_terminal()),
+    )
 }
 
 fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
@@ -282,6 +349,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             concurrency,
             serial,
             subunit,
+            color,
         } => {
             let suite = load_suite(&cli.suite)?;
             let config = load_config(cli.config_file)?;
@@ -300,7 +368,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             } else {
                 workers
             };
-            let mut opts = RunOptions {
+            let opts = RunOptions {
                 concurrency: workers,
                 worker_tags: true,
                 route_codes: workers > 1,
@@ -315,18 +383,16 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
                 writer.finish()?;
                 s
             } else {
-                opts.observer = Some(Arc::new(live_line));
-                let writer = StreamWriter::new(std::io::sink(), Delivery::Live);
-                let s = valet_suite::run(&suite, &selection, config, &writer, &opts)?;
-                let n = |st| s.counts.get(&st).copied().unwrap_or(0);
-                println!(
-                    "\nTotals\n======\nRan: {} tests\n - Passed: {}\n - Skipped: {}\n - Failed: {}",
-                    s.results,
-                    n(Status::Success),
-                    n(Status::Skip),
-                    n(Status::Fail) + n(Status::UxSuccess)
-                );
-                s
+                let trace = stdout_trace(color.into())?;
+                valet_suite::live::run_traced(
+                    &suite,
+                    &selection,
+                    config,
+                    &opts,
+                    trace,
+                    io::stderr(),
+                )?
+                .summary
             };
             Ok(Outcome::Ran(summary))
         }

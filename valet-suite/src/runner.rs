@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use subunit_emitter::{Status, StreamWriter, TestHandle, WriteError};
 
@@ -22,9 +22,6 @@ use crate::lifecycle::{
 };
 use crate::select::Selection;
 use crate::suite::Suite;
-
-/// Receives each result as it is written (the live view).
-pub type Observer = Arc<dyn Fn(&Finished) + Send + Sync>;
 
 /// Receives lifecycle messages.
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -43,8 +40,6 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Where lifecycle messages go.
     pub log: LogSink,
-    /// Called after each result is written (the live view).
-    pub observer: Option<Observer>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -68,22 +63,8 @@ impl Default for RunOptions {
             announce: true,
             timeout: None,
             log: Arc::new(|_| {}),
-            observer: None,
         }
     }
-}
-
-/// One result, as the observer sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finished {
-    /// The test id, or the `setUpClass (...)`/`tearDownClass (...)` pseudo-test.
-    pub id: String,
-    /// The final status.
-    pub status: Status,
-    /// The worker that ran it.
-    pub worker: usize,
-    /// How long it took (zero for class pseudo-tests).
-    pub duration: Duration,
 }
 
 /// What a run produced.
@@ -126,14 +107,13 @@ pub enum RunError {
     /// The stream could not be written.
     #[error("writing the subunit stream: {0}")]
     Write(#[from] WriteError),
-    /// A worker thread died (a panic outside any test, e.g. in the observer).
+    /// A worker thread died (a panic outside any test).
     #[error("a worker thread died: {0}")]
     Worker(String),
 }
 
 struct Worker<'w, W: Write> {
     writer: &'w StreamWriter<W>,
-    index: usize,
     tag: String,
     route: String,
     opts: &'w RunOptions,
@@ -170,21 +150,12 @@ impl<W: Write> Worker<'_, W> {
         id: &str,
         status: Status,
         attachments: &[Attachment],
-        started: Option<Instant>,
     ) -> Result<(), WriteError> {
         for a in attachments {
             self.attach(id, a)?;
         }
         self.handle(id).finish(status, &self.tags())?;
         self.summary.record(id, status);
-        if let Some(observer) = &self.opts.observer {
-            observer(&Finished {
-                id: id.to_owned(),
-                status,
-                worker: self.index,
-                duration: started.map_or(Duration::ZERO, |s| s.elapsed()),
-            });
-        }
         Ok(())
     }
 
@@ -223,14 +194,13 @@ impl<W: Write> Worker<'_, W> {
             } else {
                 Status::Fail
             };
-            return self.finish(&id, status, &[attachment], None);
+            return self.finish(&id, status, &[attachment]);
         }
         for &t in tests {
             let id = class.tests()[t].id.as_str();
-            let started = Instant::now();
             self.handle(id).start()?;
             let outcome = run_one(class, t, self.config, self.opts.timeout);
-            self.finish(id, outcome.status, &outcome.attachments, Some(started))?;
+            self.finish(id, outcome.status, &outcome.attachments)?;
         }
         if let Err(e) = class.tear_down_class(&mut cx, false) {
             let id = format!("tearDownClass ({})", class.class_id());
@@ -241,7 +211,7 @@ impl<W: Write> Worker<'_, W> {
                     .traceback(&format!("in tearDownClass of {}", class.class_id()))
                     .into_bytes(),
             };
-            self.finish(&id, Status::Fail, &[attachment], None)?;
+            self.finish(&id, Status::Fail, &[attachment])?;
         }
         Ok(())
     }
@@ -325,7 +295,6 @@ pub fn run<W: Write + Send>(
                 s.spawn(move || {
                     let mut w = Worker {
                         writer,
-                        index,
                         tag: format!("worker-{index}"),
                         route: index.to_string(),
                         opts,
