@@ -5,7 +5,10 @@
 pub mod cli;
 pub mod convert;
 pub mod filter;
+pub mod csv;
+pub mod ls;
 pub mod output;
+pub mod stats;
 pub mod tags;
 pub mod trace;
 pub mod v1_writer;

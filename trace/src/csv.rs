@@ -1,0 +1,233 @@
+//! `subunit2csv`: one CSV row per test, `test,status,start_time,stop_time`.
+//!
+//! # The rules (python-subunit 1.4.6's `CsvResult`, a testtools `TestByTestResult`)
+//!
+//! - The header row comes first, then a row the moment each test ends (tests left open at the
+//!   end follow, newest first), in the `excel` dialect: `\r\n` line ends, fields quoted only
+//!   when they hold a comma, a quote or a line break.
+//! - The status is testtools' outcome name: `success`, `failure` (a `fail` and a test that
+//!   never finished), `skip`, `xfail`, and `success` again for an unexpected success.
+//! - Times are python's `str(datetime)`: `2024-01-02 03:04:05.000123+00:00`, the fraction
+//!   left out when it is zero. testtools keeps one clock for the whole run: a test's first
+//!   timestamp sets it before its start is read, its last one before its stop is read, and a
+//!   test without timestamps takes whatever the clock last said. Before the stream has given
+//!   any timestamp, the clock is the wall clock (as in python).
+//! - Passthrough re-encodes events without a test id as subunit packets into the output;
+//!   `--no-passthrough` drops them, `-f` forwards the stream, `-o` writes the CSV to a file.
+//! - Exit 1 when a test failed, never finished, or succeeded unexpectedly.
+//!
+//! python crashes (`AssertionError: Either err or details must be provided`) on any failure or
+//! expected failure that carries no attachment; what it means is the row, so the row is
+//! written.
+//!
+//! # Example
+//!
+//! ```
+//! use subunit_emitter::{Packet, Status, Timestamp, to_vec};
+//! use subunit_tools::{csv, stats::FilterOptions};
+//!
+//! let stream = to_vec(&Packet::status("t.a", Status::XFail)
+//!     .with_timestamp(Timestamp::new(1_700_000_000, 5_000)).as_ref())?;
+//! let mut out = Vec::new();
+//! let options = FilterOptions::default();
+//! assert_eq!(csv::run(&stream[..], &mut out, None, options)?, 0);
+//! assert_eq!(
+//!     String::from_utf8(out)?,
+//!     "test,status,start_time,stop_time\r\n\
+//!      t.a,xfail,2023-11-14 22:13:20.000005+00:00,2023-11-14 22:13:20.000005+00:00\r\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::{Read, Write};
+
+use subunit_emitter::{Status, Timestamp};
+use subunit_parser::fold::TestRecord;
+
+use crate::cli::{EXIT_SUCCESS, EXIT_TESTS_FAILED, ToolError};
+use crate::stats::{FilterOptions, Passthrough, python_micros, run_filter};
+
+/// The header row.
+pub const HEADER: &str = "test,status,start_time,stop_time\r\n";
+
+/// testtools' outcome name for a record, as `TestByTestResult` reports it.
+pub fn outcome(record: &TestRecord) -> &'static str {
+    match record.status {
+        Some(Status::Success | Status::UxSuccess) => "success",
+        Some(Status::Skip | Status::Exists) => "skip",
+        Some(Status::XFail) => "xfail",
+        Some(Status::Fail | Status::InProgress | Status::Undefined) | None => "failure",
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Formats microseconds since the epoch as python's `str()` of a UTC `datetime`.
+pub fn python_datetime(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let mut s = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    );
+    if frac != 0 {
+        s.push_str(&format!(".{frac:06}"));
+    }
+    s.push_str("+00:00");
+    s
+}
+
+/// Writes one field, quoted as python's `csv` module quotes in the `excel` dialect.
+fn write_field(out: &mut dyn Write, field: &str) -> std::io::Result<()> {
+    if field.contains([',', '"', '\r', '\n']) {
+        write!(out, "\"{}\"", field.replace('"', "\"\""))
+    } else {
+        out.write_all(field.as_bytes())
+    }
+}
+
+/// The CSV writer: the run's one clock and the verdict.
+#[derive(Debug, Default)]
+pub struct CsvSink {
+    clock: Option<i64>,
+    failed: bool,
+}
+
+impl CsvSink {
+    /// A writer whose clock has not been set.
+    pub fn new() -> Self {
+        CsvSink::default()
+    }
+
+    fn now(&self) -> i64 {
+        self.clock
+            .unwrap_or_else(|| python_micros(Timestamp::now()))
+    }
+
+    /// Writes the row for one record.
+    pub fn write_row(&mut self, out: &mut dyn Write, record: &TestRecord) -> std::io::Result<()> {
+        if let Some(ts) = record.start {
+            self.clock = Some(python_micros(ts));
+        }
+        let start = self.now();
+        if let Some(ts) = record.end {
+            self.clock = Some(python_micros(ts));
+        }
+        let stop = self.now();
+        if matches!(
+            record.status,
+            Some(Status::Fail | Status::UxSuccess | Status::InProgress | Status::Undefined) | None
+        ) {
+            self.failed = true;
+        }
+        write_field(out, &record.id)?;
+        write!(
+            out,
+            ",{},{},{}\r\n",
+            outcome(record),
+            python_datetime(start),
+            python_datetime(stop)
+        )
+    }
+
+    /// testtools' `wasSuccessful()`: no failure, unfinished test or unexpected success.
+    pub fn was_successful(&self) -> bool {
+        !self.failed
+    }
+}
+
+/// Runs `subunit2csv` over `input`: passthrough and forwarding to `out`, the CSV to `csv_out`
+/// when given (`-o`) or else to `out`. Returns the exit code.
+pub fn run<R: Read>(
+    input: R,
+    out: &mut dyn Write,
+    mut csv_out: Option<&mut dyn Write>,
+    options: FilterOptions,
+) -> Result<u8, ToolError> {
+    let mut sink = CsvSink::new();
+    match csv_out.as_deref_mut() {
+        Some(w) => w.write_all(HEADER.as_bytes())?,
+        None => out.write_all(HEADER.as_bytes())?,
+    }
+    run_filter(input, out, options, Passthrough::Subunit, |out, record| {
+        match csv_out.as_deref_mut() {
+            Some(w) => sink.write_row(w, &record)?,
+            None => sink.write_row(out, &record)?,
+        }
+        Ok(())
+    })?;
+    if let Some(w) = csv_out {
+        w.flush()?;
+    }
+    out.flush()?;
+    Ok(if sink.was_successful() {
+        EXIT_SUCCESS
+    } else {
+        EXIT_TESTS_FAILED
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subunit_emitter::{Packet, to_vec};
+
+    #[test]
+    fn datetimes_print_as_python_str() {
+        assert_eq!(python_datetime(0), "1970-01-01 00:00:00+00:00");
+        assert_eq!(
+            python_datetime(1_704_164_645_000_123),
+            "2024-01-02 03:04:05.000123+00:00"
+        );
+        assert_eq!(
+            python_datetime(951_782_400_500_000),
+            "2000-02-29 00:00:00.500000+00:00"
+        );
+        assert_eq!(
+            python_datetime(4_102_444_799_000_000),
+            "2099-12-31 23:59:59+00:00"
+        );
+    }
+
+    #[test]
+    fn quoting_clock_and_verdict() {
+        let ts = |s| Timestamp::new(s, 0);
+        let packets = [
+            Packet::status("a,\"b\"", Status::Fail).with_timestamp(ts(100)),
+            Packet::status("u", Status::InProgress).with_timestamp(ts(101)),
+            Packet::status("u", Status::UxSuccess).with_timestamp(ts(102)),
+            // No timestamps: the clock still says 102.
+            Packet::status("x", Status::XFail),
+        ];
+        let s: Vec<u8> = packets
+            .iter()
+            .flat_map(|p| to_vec(&p.as_ref()).unwrap())
+            .collect();
+        let mut out = Vec::new();
+        let code = run(&s[..], &mut out, None, FilterOptions::default()).unwrap();
+        assert_eq!(code, 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "test,status,start_time,stop_time\r\n\
+             \"a,\"\"b\"\"\",failure,1970-01-01 00:01:40+00:00,1970-01-01 00:01:40+00:00\r\n\
+             u,success,1970-01-01 00:01:41+00:00,1970-01-01 00:01:42+00:00\r\n\
+             x,xfail,1970-01-01 00:01:42+00:00,1970-01-01 00:01:42+00:00\r\n"
+        );
+    }
+}
