@@ -252,9 +252,50 @@ fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
+/// What the child has written so far, gathered by a thread, so a test can wait for output
+/// with a deadline instead of blocking for ever on a tool that holds its lines back.
+struct Watched {
+    got: Vec<u8>,
+    chunks: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Watched {
+    fn new(mut out: impl Read + Send + 'static) -> Self {
+        let (tx, chunks) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            got: Vec::new(),
+            chunks,
+        }
+    }
+
+    /// Waits (at most 20 seconds) until the output holds `want`; false if it never does.
+    fn wait_for(&mut self, want: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !String::from_utf8_lossy(&self.got).contains(want) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) => self.got.extend(chunk),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+}
+
 #[test]
 fn each_test_is_written_the_moment_it_ends() {
-    // The first test's line arrives while the stream is still open.
+    // Every line must reach the reader while the stream is still open, as soon as the test's
+    // final status has been written and nothing more is at hand: a single test, a test whose
+    // start and end come in separate writes, and the last of a burst too large for one
+    // output buffer (which a tool that flushed only full buffers would hold back).
     let mut child = Command::new(env!("CARGO_BIN_EXE_subunit-trace"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -262,22 +303,50 @@ fn each_test_is_written_the_moment_it_ends() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(
-            &Stream::new()
-                .test("live.a", Status::Success, (0, 1), 0, &[])
-                .build(),
-        )
-        .unwrap();
+    let mut out = Watched::new(child.stdout.take().unwrap());
+    let mut expect = |stdin: &mut std::process::ChildStdin, bytes: Vec<u8>, want: &str| {
+        stdin.write_all(&bytes).unwrap();
+        stdin.flush().unwrap();
+        if !out.wait_for(want) {
+            let _ = child.kill();
+            panic!(
+                "{want:?} did not arrive while the stream was open; got:\n{}",
+                String::from_utf8_lossy(&out.got)
+            );
+        }
+    };
+    let one = Stream::new()
+        .test("live.a", Status::Success, (0, 1), 0, &[])
+        .build();
+    expect(&mut stdin, one, "{0} live.a [0.001000s] ... ok\n");
+    let started = Stream::new().start("live.b", 1).build();
+    stdin.write_all(&started).unwrap();
     stdin.flush().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let want = b"{0} live.a [0.001000s] ... ok\n";
-    let mut got = vec![0u8; want.len()];
-    stdout.read_exact(&mut got).unwrap();
-    assert_eq!(got, want);
+    let ended = Stream::new()
+        .end("live.b", Status::Fail, 3, Some(1))
+        .build();
+    expect(&mut stdin, ended, "{1} live.b [0.002000s] ... FAILED\n");
+    let mut burst = Stream::new();
+    for i in 0..3000u64 {
+        burst.test(
+            &format!("live.burst_{i}"),
+            Status::Success,
+            (i, i + 1),
+            0,
+            &[],
+        );
+    }
+    expect(
+        &mut stdin,
+        burst.build(),
+        "{0} live.burst_2999 [0.001000s] ... ok\n",
+    );
     drop(stdin);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    assert!(rest.contains("Totals"));
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let status = child.wait().unwrap();
+    assert!(
+        out.wait_for("Totals"),
+        "{}",
+        String::from_utf8_lossy(&out.got)
+    );
+    assert_eq!(status.code(), Some(1)); // live.b failed
 }

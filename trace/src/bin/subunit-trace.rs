@@ -127,7 +127,8 @@ fn trace(args: Args) -> Result<u8, ToolError> {
 }
 
 /// Whether someone may be watching the output as it comes: a terminal, a pipe or a socket
-/// gets each test as it ends; a file (or `/dev/null`) is written in large blocks.
+/// is flushed whenever the tool is about to wait for input (so each test shows as soon as it
+/// ends and nothing more is at hand); a file (or `/dev/null`) is written in large blocks.
 fn is_live(out: &File) -> bool {
     if out.is_terminal() {
         return true;

@@ -28,6 +28,7 @@
 
 mod color;
 mod line;
+mod live;
 mod progress;
 mod sink;
 mod summary;
@@ -36,6 +37,7 @@ mod times;
 
 pub use color::ColorWhen;
 pub use line::{cleanup_test_name, find_worker};
+pub use live::FlushBeforeRead;
 pub use progress::Progress;
 pub use sink::{SuccessAttachments, Trace, TraceOptions};
 pub use times::{TimesDb, TimesError};

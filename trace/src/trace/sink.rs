@@ -1,5 +1,6 @@
 //! The trace sink: events in, stestr's output out, a test at a time.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
@@ -10,6 +11,7 @@ use subunit_parser::fold::{Fold, TestRecord};
 use super::line::{
     ChunkSizes, LineStyle, Show, cleanup_test_name, find_worker, write_attachments, write_outcome,
 };
+use super::live::FlushBeforeRead;
 use super::progress::Progress;
 use super::summary::{Totals, duration_micros, duration_value};
 use super::times::TimesDb;
@@ -98,7 +100,8 @@ pub struct Trace<W: Write> {
 }
 
 impl<W: Write> Trace<W> {
-    /// A trace writing to `out`, flushing only when done (see [`Trace::live`]).
+    /// A trace writing to `out`, flushing only when done (see [`Trace::live`] and
+    /// [`Trace::flush`]).
     pub fn new(out: W, opts: TraceOptions) -> Self {
         Trace {
             out,
@@ -114,8 +117,11 @@ impl<W: Write> Trace<W> {
         }
     }
 
-    /// Flush `out` after every test (and every piece of non-test output), for a reader
-    /// watching live.
+    /// Have [`Trace::run`] flush `out` whenever it is about to wait for more input, for a
+    /// reader watching live: each test's line reaches the reader as soon as the test's final
+    /// status has arrived and no more input is at hand, while a stream that arrives faster
+    /// than it is printed is written in blocks of `out`'s buffer size. (Callers feeding
+    /// [`Trace::event`] themselves call [`Trace::flush`] before they wait.)
     pub fn live(mut self, live: bool) -> Self {
         self.live = live;
         self
@@ -133,13 +139,38 @@ impl<W: Write> Trace<W> {
         self
     }
 
-    /// Reads the whole of `input` as one stream, then finishes; returns the exit code.
+    /// Reads the whole of `input` as one stream, then finishes; returns the exit code. When
+    /// [live](Trace::live), `out` is flushed before each read of `input`.
     pub fn run(mut self, input: impl Read, err: &mut impl Write) -> Result<u8, ToolError> {
-        let mut reader = EventReader::new(input);
-        while let Some(event) = reader.next_event()? {
-            self.event(&event)?;
+        if !self.live {
+            let mut reader = EventReader::new(input);
+            while let Some(event) = reader.next_event()? {
+                self.event(&event)?;
+            }
+            return Ok(self.finish(err)?.0);
         }
-        Ok(self.finish(err)?.0)
+        // The reader only reads when it has handled everything it holds, so the trace is never
+        // borrowed by the flush and by an event at once.
+        let cell = RefCell::new(self);
+        let flush = || match cell.try_borrow_mut() {
+            Ok(mut trace) => trace.flush(),
+            Err(_) => Ok(()),
+        };
+        let mut reader = EventReader::new(FlushBeforeRead::new(input, flush));
+        while let Some(event) = reader.next_event()? {
+            let mut trace = cell
+                .try_borrow_mut()
+                .map_err(|e| ToolError::Io(io::Error::other(e)))?;
+            trace.event(&event)?;
+        }
+        drop(reader);
+        Ok(cell.into_inner().finish(err)?.0)
+    }
+
+    /// Writes out everything printed so far (with the progress bar cleared meanwhile).
+    pub fn flush(&mut self) -> io::Result<()> {
+        let out = &mut self.out;
+        self.progress.suspend(|| out.flush())
     }
 
     /// Takes one event: output outside any test (no test id) is copied to `out` as it
@@ -150,9 +181,6 @@ impl<W: Write> Trace<W> {
             if let Some(file) = event.file {
                 let out = &mut self.out;
                 self.progress.suspend(|| out.write_all(file.content))?;
-                if self.live {
-                    self.out.flush()?;
-                }
             }
             return Ok(());
         };
@@ -234,9 +262,6 @@ impl<W: Write> Trace<W> {
             ..
         } = self;
         progress.suspend(|| write_outcome(out, style, worker, &record, &chunks, perc, scratch))?;
-        if self.live {
-            self.out.flush()?;
-        }
         if self.opts.post_fails && matches!(record.status, Some(Status::Fail | Status::UxSuccess)) {
             self.fails.push((record, chunks));
         }
@@ -308,5 +333,157 @@ impl<W: Write> Trace<W> {
             write_attachments(out, record, chunks, show, &mut self.scratch)?;
         }
         out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use subunit_emitter::{Packet, Timestamp, to_vec};
+
+    use super::*;
+
+    /// What a watcher of the output has seen (`shown`), and how many writes reached it.
+    #[derive(Default)]
+    struct Screen {
+        pending: Vec<u8>,
+        shown: Vec<u8>,
+        flushes_with_data: usize,
+    }
+
+    /// A buffered writer onto a shared [`Screen`]: bytes show only when flushed.
+    struct Buffered(Rc<RefCell<Screen>>);
+
+    impl Write for Buffered {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().pending.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            let mut s = self.0.borrow_mut();
+            if !s.pending.is_empty() {
+                let pending = std::mem::take(&mut s.pending);
+                s.shown.extend(pending);
+                s.flushes_with_data += 1;
+            }
+            Ok(())
+        }
+    }
+
+    /// Input arriving in pieces; at each read after the first, it checks that the lines
+    /// of every test whose end came in an earlier piece are on the screen.
+    struct Pieces {
+        pieces: Vec<(Vec<u8>, Vec<String>)>,
+        next: usize,
+        screen: Rc<RefCell<Screen>>,
+        seen: Vec<String>,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let shown = String::from_utf8_lossy(&self.screen.borrow().shown).into_owned();
+            for line in &self.seen {
+                assert!(
+                    shown.contains(line.as_str()),
+                    "{line:?} not shown before a read"
+                );
+            }
+            let Some((bytes, lines)) = self.pieces.get(self.next) else {
+                return Ok(0);
+            };
+            self.next += 1;
+            assert!(bytes.len() <= buf.len());
+            buf[..bytes.len()].copy_from_slice(bytes);
+            self.seen.extend(lines.iter().cloned());
+            Ok(bytes.len())
+        }
+    }
+
+    fn test_bytes(id: &str) -> Vec<u8> {
+        let mut v = to_vec(
+            &Packet::status(id, Status::InProgress)
+                .with_timestamp(Timestamp::new(1, 0))
+                .as_ref(),
+        )
+        .unwrap();
+        v.extend(
+            to_vec(
+                &Packet::status(id, Status::Success)
+                    .with_timestamp(Timestamp::new(2, 0))
+                    .as_ref(),
+            )
+            .unwrap(),
+        );
+        v
+    }
+
+    fn run(live: bool, pieces: Vec<(Vec<u8>, Vec<String>)>) -> Rc<RefCell<Screen>> {
+        let screen = Rc::new(RefCell::new(Screen::default()));
+        let input = Pieces {
+            pieces,
+            next: 0,
+            screen: screen.clone(),
+            seen: Vec::new(),
+        };
+        let trace = Trace::new(Buffered(screen.clone()), TraceOptions::default()).live(live);
+        let code = trace.run(input, &mut Vec::new()).unwrap();
+        assert_eq!(code, 0);
+        screen
+    }
+
+    #[test]
+    fn live_run_shows_each_ended_test_before_waiting_for_more_input() {
+        // One test per piece, stray output in one piece: each line is on the screen
+        // before the next read.
+        let pieces = (0..5)
+            .map(|i| {
+                let id = format!("t.{i}");
+                let mut bytes = test_bytes(&id);
+                if i == 2 {
+                    bytes.extend_from_slice(b"stray\n");
+                }
+                let mut lines = vec![format!("{{0}} {id} [1.000000s] ... ok\n")];
+                if i == 2 {
+                    lines.push("ok\nstray\n".into());
+                }
+                (bytes, lines)
+            })
+            .collect();
+        let screen = run(true, pieces);
+        assert!(String::from_utf8_lossy(&screen.borrow().shown).contains("Totals"));
+    }
+
+    #[test]
+    fn live_run_writes_a_stream_at_hand_in_one_block() {
+        // 200 tests in one piece: one write for all of them, then one for the summary.
+        let mut bytes = Vec::new();
+        let mut lines = Vec::new();
+        for i in 0..200 {
+            let id = format!("t.{i}");
+            bytes.extend(test_bytes(&id));
+            lines.push(format!("{{0}} {id} [1.000000s] ... ok\n"));
+        }
+        let screen = run(true, vec![(bytes, lines)]);
+        assert_eq!(screen.borrow().flushes_with_data, 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "not shown before a read")]
+    fn a_trace_that_is_not_live_holds_its_lines_back() {
+        // Guards the check above: without `live` the first line is still buffered at the
+        // second read.
+        let pieces = (0..2)
+            .map(|i| {
+                let id = format!("t.{i}");
+                (
+                    test_bytes(&id),
+                    vec![format!("{{0}} {id} [1.000000s] ... ok\n")],
+                )
+            })
+            .collect();
+        run(false, pieces);
     }
 }
