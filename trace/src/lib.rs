@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod convert;
 pub mod filter;
+pub mod junit;
 pub mod csv;
 pub mod ls;
 pub mod output;
