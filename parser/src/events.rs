@@ -14,6 +14,9 @@
 //!   status `fail` with a file `Parser Error` (`text/plain;charset=utf8`, `eof`) holding python's
 //!   exact message; `runnable` true, no timestamp, no tags.
 //!
+//! [`EventReader::next_event_with_origin`] gives each event with its [`Origin`] (packet, stray
+//! bytes, damaged packet), for tools that must tell stray bytes from a packet of the same shape.
+//!
 //! Scanning and resync are python's (see [`reader`](crate::reader)): a `0xB3` inside a UTF-8
 //! character of stray text is text; after a bad CRC or a bad field the whole declared length is
 //! skipped; after a 4-byte length field only the signature and the 5 header bytes python reads,
@@ -77,6 +80,21 @@ pub const PARSER_ERROR: &str = "Parser Error";
 /// The MIME type of [`PARSER_ERROR`].
 pub use subunit_emitter::mime::SUBUNIT_TEXT as PARSER_ERROR_MIME;
 
+/// Where an event came from, as [`EventReader::next_event_with_origin`] tells it.
+///
+/// The event alone cannot always tell: a real packet may look exactly like stray bytes (a
+/// `stdout` file with no test id and nothing else set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A valid packet of the stream.
+    Packet,
+    /// Non-subunit bytes, made a `stdout` event.
+    Stray,
+    /// A damaged packet: either of the two `subunit.parser` events it becomes.
+    Damaged,
+}
+
 /// Reads a stream as python-subunit's `ByteStreamToStreamResult` does; see the module doc.
 ///
 /// # Example
@@ -138,9 +156,20 @@ impl<R: Read> EventReader<R> {
     /// again); in strict mode [`ReadError::Damaged`] for the first damaged packet, after which
     /// the reader returns `None`.
     pub fn next_event(&mut self) -> Result<Option<PacketRef<'_>>, ReadError> {
+        Ok(self.next_event_with_origin()?.map(|(event, _)| event))
+    }
+
+    /// The next event and where it came from, or `None` at the end of the stream: for tools
+    /// that treat stray bytes apart from packets (python's filter batches them, say) without
+    /// guessing from the event's shape.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_event`](Self::next_event).
+    pub fn next_event_with_origin(&mut self) -> Result<Option<(PacketRef<'_>, Origin)>, ReadError> {
         if self.pending_error {
             self.pending_error = false;
-            return Ok(Some(PacketRef {
+            let event = PacketRef {
                 test_id: Some(PARSER_TEST_ID),
                 status: Status::Fail,
                 eof: true,
@@ -150,7 +179,8 @@ impl<R: Read> EventReader<R> {
                 }),
                 mime_type: Some(PARSER_ERROR_MIME),
                 ..PacketRef::default()
-            }));
+            };
+            return Ok(Some((event, Origin::Damaged)));
         }
         if self.stopped {
             return Ok(None);
@@ -159,14 +189,17 @@ impl<R: Read> EventReader<R> {
             return Ok(None);
         };
         Ok(Some(match item {
-            Item::Packet { packet, .. } => packet,
-            Item::Stray(bytes) => PacketRef {
-                file: Some(FileRef {
-                    name: NON_SUBUNIT_NAME,
-                    content: bytes,
-                }),
-                ..PacketRef::default()
-            },
+            Item::Packet { packet, .. } => (packet, Origin::Packet),
+            Item::Stray(bytes) => {
+                let event = PacketRef {
+                    file: Some(FileRef {
+                        name: NON_SUBUNIT_NAME,
+                        content: bytes,
+                    }),
+                    ..PacketRef::default()
+                };
+                (event, Origin::Stray)
+            }
             Item::Damaged { offset, raw, error } => {
                 if self.strict {
                     self.stopped = true;
@@ -179,7 +212,7 @@ impl<R: Read> EventReader<R> {
                 // Writing to a String cannot fail.
                 let _ = write!(self.message, "{}", error.python_message());
                 self.pending_error = true;
-                PacketRef {
+                let event = PacketRef {
                     test_id: Some(PARSER_TEST_ID),
                     eof: true,
                     file: Some(FileRef {
@@ -188,7 +221,8 @@ impl<R: Read> EventReader<R> {
                     }),
                     mime_type: Some(PACKET_DATA_MIME),
                     ..PacketRef::default()
-                }
+                };
+                (event, Origin::Damaged)
             }
         }))
     }
@@ -365,6 +399,37 @@ mod tests {
 
         // The lenient reader reads on past it.
         assert_eq!(events(&data).len(), 5);
+    }
+
+    #[test]
+    fn origins_tell_stray_bytes_from_a_packet_of_the_same_shape() {
+        let real = Packet::default().with_file(NON_SUBUNIT_NAME, None, b"ab".to_vec(), false);
+        let mut bad = foo();
+        *bad.last_mut().unwrap() = 0x1a;
+        let mut data = b"ab".to_vec();
+        data.extend(to_vec(&real.as_ref()).unwrap());
+        data.extend(&bad);
+        data.extend(foo());
+        let mut r = EventReader::new(&data[..]);
+        let mut got = Vec::new();
+        while let Some((event, origin)) = r.next_event_with_origin().unwrap() {
+            got.push((event.to_packet(), origin));
+        }
+        let [d, e] = parser_failure(
+            &bad,
+            "Bad checksum - calculated (0x8555f1b), stored (0x8555f1a)",
+        );
+        assert_eq!(
+            got,
+            [
+                (stdout(b"ab"), Origin::Stray),
+                (stdout(b"ab"), Origin::Packet),
+                (d, Origin::Damaged),
+                (e, Origin::Damaged),
+                (exists_foo(), Origin::Packet),
+            ]
+        );
+        assert!(r.next_event_with_origin().unwrap().is_none());
     }
 
     #[test]

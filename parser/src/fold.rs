@@ -33,7 +33,8 @@
 //!   MIME type of a file's first (non-empty) chunk is kept (testtools reads a missing one as
 //!   [`DEFAULT_MIME_TYPE`]); later MIME types are ignored. Empty chunks are ignored entirely
 //!   (so they do not fix the MIME type either), and the EOF flag is not enforced: a chunk after
-//!   EOF is appended.
+//!   EOF is appended. The chunk boundaries are kept ([`Attachment::chunks`]) for tools that
+//!   replay a file as it arrived.
 //! - Any status but `none` and `inprogress` is final ([`Status::is_final`]): the record is
 //!   returned and forgotten, so `exists` ends a record too, and a later event for the same key
 //!   starts a fresh one.
@@ -102,6 +103,10 @@ use subunit_emitter::{PacketRef, Status, Tags, Timestamp};
 pub use subunit_emitter::mime::OCTET_STREAM as DEFAULT_MIME_TYPE;
 
 /// A file attached to a test: every non-empty chunk of that name, in stream order.
+///
+/// The content is stored joined, and the chunk boundaries beside it, so a tool that replays
+/// the file as it arrived (python-subunit's `subunit-filter` and `subunit-2to1` do) can walk
+/// [`chunks`](Attachment::chunks).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {
     /// The file's name (`stdout`, `traceback`, `reason`, ...).
@@ -113,9 +118,41 @@ pub struct Attachment {
     pub mime_type: Option<String>,
     /// The concatenated content.
     pub content: Vec<u8>,
+    /// Where each chunk after the first starts in `content`, ascending: empty for a file
+    /// that came in one chunk (most do), so it costs nothing then.
+    chunk_starts: Vec<usize>,
 }
 
 impl Attachment {
+    /// An attachment of one chunk, `content`.
+    fn new(name: &str, mime_type: Option<&str>, content: &[u8]) -> Self {
+        Attachment {
+            name: name.to_owned(),
+            mime_type: mime_type.map(str::to_owned),
+            content: content.to_vec(),
+            chunk_starts: Vec::new(),
+        }
+    }
+
+    /// Appends one more (non-empty) chunk.
+    fn push_chunk(&mut self, chunk: &[u8]) {
+        self.chunk_starts.push(self.content.len());
+        self.content.extend_from_slice(chunk);
+    }
+
+    /// The content in the pieces it arrived in: one slice per non-empty chunk the stream
+    /// carried for this file, in order (never an empty one; empty chunks were dropped). They
+    /// join to [`content`](Attachment::content). If `content` was modified since the fold
+    /// built the attachment, the pieces are cut at the same offsets, clamped to its length.
+    pub fn chunks(&self) -> Chunks<'_> {
+        Chunks {
+            content: &self.content,
+            starts: &self.chunk_starts,
+            pos: 0,
+            done: false,
+        }
+    }
+
     /// The MIME type, or [`DEFAULT_MIME_TYPE`] when the stream gave none, as testtools reads it.
     pub fn effective_mime_type(&self) -> &str {
         self.mime_type.as_deref().unwrap_or(DEFAULT_MIME_TYPE)
@@ -126,6 +163,50 @@ impl Attachment {
         String::from_utf8_lossy(&self.content)
     }
 }
+
+/// The chunks of an [`Attachment`], from [`Attachment::chunks`].
+#[derive(Clone, Debug)]
+pub struct Chunks<'a> {
+    content: &'a [u8],
+    /// The starts of the chunks not yet returned, the current one excluded.
+    starts: &'a [usize],
+    /// Where the current chunk starts.
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        let end = match self.starts.split_first() {
+            Some((&next, rest)) => {
+                self.starts = rest;
+                next
+            }
+            None => {
+                self.done = true;
+                self.content.len()
+            }
+        };
+        let end = end.min(self.content.len()).max(self.pos);
+        let chunk = self.content.get(self.pos..end).unwrap_or_default();
+        self.pos = end;
+        Some(chunk)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = if self.done { 0 } else { self.starts.len() + 1 };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Chunks<'_> {}
+
+impl std::iter::FusedIterator for Chunks<'_> {}
 
 /// One test as the stream described it: everything the fold gathered for one
 /// (test id, route code) between the record's first event and its final status (or the end of
@@ -291,12 +372,10 @@ impl Open {
             && !file.content.is_empty()
         {
             match self.find_attachment(file.name) {
-                Some(i) => self.attachments[i].content.extend_from_slice(file.content),
-                None => self.add_attachment(Attachment {
-                    name: file.name.to_owned(),
-                    mime_type: event.mime_type.map(str::to_owned),
-                    content: file.content.to_vec(),
-                }),
+                Some(i) => self.attachments[i].push_chunk(file.content),
+                None => {
+                    self.add_attachment(Attachment::new(file.name, event.mime_type, file.content))
+                }
             }
         }
         if let Some(tags) = event.tags {
@@ -1095,6 +1174,72 @@ mod tests {
         let log = r.attachment("log").unwrap();
         assert_eq!(log.mime_type.as_deref(), Some("text/plain"));
         assert_eq!(log.content, b"x");
+    }
+
+    fn pieces(a: &Attachment) -> Vec<&[u8]> {
+        a.chunks().collect()
+    }
+
+    #[test]
+    fn chunk_boundaries_are_kept_empty_chunks_dropped() {
+        let r = one(&[
+            file("a", "log", None, b"one "),
+            file("a", "err", None, b"e"),
+            file("a", "log", None, b""),
+            file("a", "log", None, b"two "),
+            file("a", "log", None, b"three"),
+            Packet::status("a", Status::Success),
+        ]);
+        let log = r.attachment("log").unwrap();
+        assert_eq!(pieces(log), [&b"one "[..], b"two ", b"three"]);
+        assert_eq!(log.chunks().len(), 3);
+        assert_eq!(pieces(log).concat(), log.content);
+        let err = r.attachment("err").unwrap();
+        assert_eq!(pieces(err), [&b"e"[..]]);
+
+        let mut chunks = log.chunks();
+        assert_eq!(chunks.size_hint(), (3, Some(3)));
+        chunks.next();
+        assert_eq!(chunks.len(), 2);
+        chunks.by_ref().for_each(drop);
+        assert_eq!((chunks.len(), chunks.next()), (0, None));
+    }
+
+    #[test]
+    fn chunk_boundaries_survive_the_index_by_name() {
+        let mut events = Vec::new();
+        for round in 0..2 {
+            for i in 0..(INDEX_ATTACHMENTS + 3) {
+                let name = format!("f{i}");
+                events.push(file("a", &name, None, format!("{i}.{round}").as_bytes()));
+            }
+        }
+        events.push(Packet::status("a", Status::Success));
+        let r = one(&events);
+        for (i, a) in r.attachments.iter().enumerate() {
+            let want = [format!("{i}.0"), format!("{i}.1")];
+            let got: Vec<String> = a
+                .chunks()
+                .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn chunks_of_edited_content_are_clamped_not_a_panic() {
+        let mut r = one(&[
+            file("a", "log", None, b"abc"),
+            file("a", "log", None, b"def"),
+            file("a", "log", None, b"gh"),
+            Packet::status("a", Status::Success),
+        ]);
+        let log = &mut r.attachments[0];
+        log.content.truncate(4);
+        assert_eq!(pieces(log), [&b"abc"[..], b"d", b""]);
+        log.content.clear();
+        assert_eq!(pieces(log).concat(), b"");
+        assert_eq!(log.chunks().len(), 3);
     }
 
     #[test]

@@ -1,21 +1,21 @@
 //! `subunit-1to2` and `subunit-2to1`: the protocol converters.
 //!
-//! - [`v1_to_v2`]: the parser's v1 reader, encoded as python-subunit 1.4.6's `subunit-1to2`
-//!   writes it (lines outside tests raw).
-//! - [`v2_to_v1`]: python's `subunit-2to1`: each test, the moment it ends, as `time:` (its
-//!   first timestamp), `tags:`, `test:`, `time:` (its last), the outcome with a multipart block
-//!   of its attachments (none is an empty block), and a `tags:` line taking its tags away
-//!   again; unfinished tests at the end as failures, newest first; non-test output written as
-//!   it comes, raw. `exists` events are dropped, route codes lost, tags written sorted.
+//! - [`v1_to_v2`]: the parser's [`subunit_parser::v1::v1_to_v2`] with lines outside tests
+//!   written raw, as python-subunit 1.4.6's `subunit-1to2` writes them.
+//! - [`v2_to_v1`]: python's `subunit-2to1`: the tests folded by the parser's [`Fold`], each
+//!   written the moment it ends as [`V1Writer::record`] writes it (attachments replayed chunk
+//!   by chunk); unfinished tests at the end as failures, newest first; non-test output written
+//!   as it comes, raw. `exists` events are dropped, route codes lost, tags written sorted.
 
 use std::io::{self, BufRead, Read, Write};
 
 use subunit_emitter::Status;
-use subunit_parser::v1::V1Error;
+use subunit_parser::fold::Fold;
+use subunit_parser::v1::{PlainLines, V1Error};
 
 use crate::cli::ToolError;
-use crate::filter::{Record, Records, python_events};
-use crate::v1_writer::{Part, V1Writer};
+use crate::filter::python_events;
+use crate::v1_writer::V1Writer;
 
 fn v1_error(e: V1Error) -> ToolError {
     match e {
@@ -34,70 +34,17 @@ fn v1_error(e: V1Error) -> ToolError {
     }
 }
 
-/// Converts a v1 stream to v2 as `subunit-1to2` does: each event of
-/// [`V1Reader`](subunit_parser::v1::V1Reader) encoded and flushed as python flushes it, except
-/// that lines outside tests are written raw, as python writes them (the parser's
-/// [`subunit_parser::v1::v1_to_v2`] wraps them in `stdout` packets, which read back as the same
-/// events but are not python's bytes). Returns the exit status, 0.
+/// Converts a v1 stream to v2 as `subunit-1to2` does, byte for byte:
+/// [`subunit_parser::v1::v1_to_v2`] with [`PlainLines::Raw`]. Returns the exit status, 0.
 ///
 /// # Errors
 ///
 /// I/O errors, and the v1 inputs python's converter stops at (see
 /// [`subunit_parser::v1::V1Error`]), as [`ToolError::Io`] with kind `InvalidData`; everything
 /// before them has been written.
-pub fn v1_to_v2(input: impl BufRead, mut out: impl Write) -> Result<u8, ToolError> {
-    let mut buf = Vec::new();
-    for packet in subunit_parser::v1::V1Reader::new(input) {
-        let packet = packet.map_err(v1_error)?;
-        buf.clear();
-        let p = packet.as_ref();
-        match (p.test_id, p.file) {
-            (None, Some(f)) => buf.extend_from_slice(f.content),
-            (_, Some(_)) => {
-                for part in subunit_emitter::chunk(&p).map_err(|e| v1_error(e.into()))? {
-                    subunit_emitter::encode(&part, &mut buf).map_err(|e| v1_error(e.into()))?;
-                }
-            }
-            _ => {
-                subunit_emitter::encode(&p, &mut buf).map_err(|e| v1_error(e.into()))?;
-            }
-        }
-        out.write_all(&buf)?;
-        out.flush()?;
-    }
+pub fn v1_to_v2(input: impl BufRead, out: impl Write) -> Result<u8, ToolError> {
+    subunit_parser::v1::v1_to_v2(input, out, PlainLines::Raw).map_err(v1_error)?;
     Ok(0)
-}
-
-fn outcome(status: Status) -> &'static str {
-    match status {
-        Status::Success => "successful",
-        Status::Skip => "skip",
-        Status::XFail => "xfail",
-        Status::UxSuccess => "uxsuccess",
-        _ => "failure",
-    }
-}
-
-fn write_record<W: Write>(w: &mut V1Writer<W>, r: &Record) -> io::Result<()> {
-    if let Some(t) = r.start {
-        w.time(t)?;
-    }
-    w.tags(r.tags.iter().map(String::as_str), [])?;
-    w.test(&r.id)?;
-    if let Some(t) = r.end {
-        w.time(t)?;
-    }
-    let parts: Vec<Part<'_>> = r
-        .details
-        .iter()
-        .map(|d| Part {
-            name: &d.name,
-            mime_type: &d.mime_type,
-            chunks: &d.chunks,
-        })
-        .collect();
-    w.outcome(outcome(r.status), &r.id, &parts)?;
-    w.tags([], r.tags.iter().map(String::as_str))
 }
 
 /// Converts a v2 stream to v1 as `subunit-2to1` does. Returns the exit status, 0.
@@ -107,7 +54,7 @@ fn write_record<W: Write>(w: &mut V1Writer<W>, r: &Record) -> io::Result<()> {
 /// A read or write error.
 pub fn v2_to_v1(input: impl Read, out: impl Write) -> Result<u8, ToolError> {
     let mut w = V1Writer::new(out);
-    let mut records = Records::default();
+    let mut fold = Fold::new();
     python_events(input, |ev| -> Result<(), ToolError> {
         if ev.test_id.is_none() {
             if let Some(f) = ev.file {
@@ -115,13 +62,18 @@ pub fn v2_to_v1(input: impl Read, out: impl Write) -> Result<u8, ToolError> {
             }
             return Ok(());
         }
-        if let Some(r) = records.push(ev) {
-            write_record(&mut w, &r)?;
+        // python drops `exists` events before they reach its fold.
+        if ev.status == Status::Exists {
+            return Ok(());
+        }
+        if let Some(r) = fold.push(ev) {
+            w.record(&r)?;
         }
         Ok(())
     })?;
-    for r in records.finish() {
-        write_record(&mut w, &r)?;
+    // python pops the tests left open newest first.
+    for r in fold.finish().iter().rev() {
+        w.record(r)?;
     }
     w.flush()?;
     Ok(0)

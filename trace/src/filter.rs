@@ -40,7 +40,7 @@
 //! outcome (python forgets skips, expected failures and unexpected successes), and the regular
 //! expressions are Rust's (no look-around or back-references).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -48,7 +48,8 @@ use std::path::{Path, PathBuf};
 use regex::{Regex, RegexBuilder};
 use subunit_emitter::{FileRef, PacketRef, Status, StreamWriter, Tags, Timestamp, WriteError};
 use subunit_parser::error::ReadError;
-use subunit_parser::events::{EventReader, NON_SUBUNIT_NAME};
+use subunit_parser::events::{EventReader, NON_SUBUNIT_NAME, Origin};
+use subunit_parser::fold::{Attachment, Fold, TestRecord};
 
 use crate::cli::ToolError;
 
@@ -204,100 +205,6 @@ impl Outcome {
             Outcome::ExpectedFailure => Status::XFail,
             Outcome::UnexpectedSuccess => Status::UxSuccess,
         }
-    }
-}
-
-/// One attachment of a test in flight: its chunks as they arrived.
-#[derive(Debug)]
-pub(crate) struct Detail {
-    pub(crate) name: String,
-    /// The MIME type as testtools re-renders it.
-    pub(crate) mime_type: String,
-    pub(crate) chunks: Vec<Vec<u8>>,
-}
-
-/// A test, as testtools' `_TestRecord` holds it (timestamps in python's microseconds).
-#[derive(Debug)]
-pub(crate) struct Record {
-    seq: u64,
-    pub(crate) id: String,
-    pub(crate) status: Status,
-    pub(crate) tags: BTreeSet<String>,
-    pub(crate) details: Vec<Detail>,
-    pub(crate) start: Option<u64>,
-    pub(crate) end: Option<u64>,
-}
-
-/// The fold `StreamToExtendedDecorator` makes: one record per (test id, route code), `exists`
-/// events dropped, events without a test id ignored, each file's chunks kept apart (python
-/// replays them one by one, which the workspace's `Fold` does not keep).
-#[derive(Debug, Default)]
-pub(crate) struct Records {
-    in_flight: HashMap<(String, Option<String>), Record>,
-    seq: u64,
-}
-
-impl Records {
-    /// Takes one event; returns the record it finishes.
-    pub(crate) fn push(&mut self, ev: &PacketRef<'_>) -> Option<Record> {
-        let test_id = ev.test_id?;
-        if ev.status == Status::Exists {
-            return None;
-        }
-        let ts = ev.timestamp.map(python_micros);
-        let key = (test_id.to_owned(), ev.route_code.map(str::to_owned));
-        let seq = &mut self.seq;
-        let record = self.in_flight.entry(key).or_insert_with(|| {
-            *seq += 1;
-            Record {
-                seq: *seq,
-                id: test_id.to_owned(),
-                status: Status::Undefined,
-                tags: BTreeSet::new(),
-                details: Vec::new(),
-                start: ts,
-                end: None,
-            }
-        });
-        if ev.status != Status::Undefined {
-            record.status = ev.status;
-        }
-        record.end = ts;
-        if let Some(f) = ev.file
-            && !f.content.is_empty()
-        {
-            match record.details.iter_mut().find(|d| d.name == f.name) {
-                Some(d) => d.chunks.push(f.content.to_vec()),
-                None => record.details.push(Detail {
-                    name: f.name.to_owned(),
-                    mime_type: content_type_repr(ev.mime_type),
-                    chunks: vec![f.content.to_vec()],
-                }),
-            }
-        }
-        if let Some(tags) = ev.tags {
-            record.tags = tags.iter().map(str::to_owned).collect();
-        }
-        if ev.status.is_final() {
-            let key = (test_id.to_owned(), ev.route_code.map(str::to_owned));
-            return self.in_flight.remove(&key);
-        }
-        None
-    }
-
-    /// How many tests are in flight.
-    pub(crate) fn len(&self) -> usize {
-        self.in_flight.len()
-    }
-
-    /// The records still open, newest first (python pops them so), with no end time.
-    pub(crate) fn finish(&mut self) -> Vec<Record> {
-        let mut open: Vec<Record> = self.in_flight.drain().map(|(_, r)| r).collect();
-        open.sort_by_key(|r| std::cmp::Reverse(r.seq));
-        for r in &mut open {
-            r.end = None;
-        }
-        open
     }
 }
 
@@ -595,7 +502,7 @@ pub struct Filter<W: Write> {
     with_tags: BTreeSet<String>,
     without_tags: BTreeSet<String>,
     out: StreamWriter<W>,
-    records: Records,
+    fold: Fold,
     clock: Clock,
     scratch: String,
 }
@@ -604,7 +511,7 @@ impl<W: Write> std::fmt::Debug for Filter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Filter")
             .field("config", &self.config)
-            .field("in_flight", &self.records.len())
+            .field("in_flight", &self.fold.in_flight())
             .finish_non_exhaustive()
     }
 }
@@ -637,7 +544,7 @@ impl<W: Write> Filter<W> {
             without,
             renames,
             out,
-            records: Records::default(),
+            fold: Fold::new(),
             clock: Clock::default(),
             scratch: String::new(),
         })
@@ -655,7 +562,11 @@ impl<W: Write> Filter<W> {
             }
             return Ok(());
         }
-        if let Some(record) = self.records.push(ev) {
+        // python drops `exists` events before they reach its fold.
+        if ev.status == Status::Exists {
+            return Ok(());
+        }
+        if let Some(record) = self.fold.push(ev) {
             self.test(record)?;
         }
         Ok(())
@@ -663,7 +574,7 @@ impl<W: Write> Filter<W> {
 
     /// How many tests are in flight.
     pub fn in_flight(&self) -> usize {
-        self.records.len()
+        self.fold.in_flight()
     }
 
     /// Reports the tests the stream left open (newest first, as python pops them) and returns
@@ -673,7 +584,10 @@ impl<W: Write> Filter<W> {
     ///
     /// [`FilterError::Write`] when the output fails.
     pub fn finish(mut self) -> Result<W, FilterError> {
-        for record in self.records.finish() {
+        let mut open = std::mem::take(&mut self.fold).finish();
+        // python pops them newest first.
+        open.reverse();
+        for record in open {
             self.test(record)?;
         }
         Ok(self.out.finish()?)
@@ -699,12 +613,12 @@ impl<W: Write> Filter<W> {
     }
 
     /// One finished record, replayed through python's decorator chain.
-    fn test(&mut self, record: Record) -> Result<(), FilterError> {
+    fn test(&mut self, record: TestRecord) -> Result<(), FilterError> {
         let mut outcome = match record.status {
-            Status::Success => Outcome::Success,
-            Status::Skip => Outcome::Skip,
-            Status::XFail => Outcome::ExpectedFailure,
-            Status::UxSuccess => Outcome::UnexpectedSuccess,
+            Some(Status::Success) => Outcome::Success,
+            Some(Status::Skip) => Outcome::Skip,
+            Some(Status::XFail) => Outcome::ExpectedFailure,
+            Some(Status::UxSuccess) => Outcome::UnexpectedSuccess,
             _ => Outcome::Failure,
         };
         let id = self.rename(&record.id);
@@ -716,10 +630,10 @@ impl<W: Write> Filter<W> {
             };
         }
         if let Some(t) = record.start {
-            self.clock.time(t);
+            self.clock.time(python_micros(t));
         }
         if let Some(t) = record.end {
-            self.clock.time(t);
+            self.clock.time(python_micros(t));
         }
         if outcome != Outcome::UnexpectedSuccess && !self.keep(&id, outcome, &record) {
             return Ok(());
@@ -736,15 +650,16 @@ impl<W: Write> Filter<W> {
         // the outcome
         self.clock.before_event();
         let now = Some(from_micros(self.clock.now()));
-        for d in &record.details {
-            let last = d.chunks.len() - 1;
-            for (i, chunk) in d.chunks.iter().enumerate() {
+        for a in &record.attachments {
+            let mime_type = content_type_repr(a.mime_type.as_deref());
+            let last = a.chunks().len() - 1;
+            for (i, chunk) in a.chunks().enumerate() {
                 self.out.write_packet(&PacketRef {
                     test_id: Some(&id),
                     timestamp: now,
-                    mime_type: Some(&d.mime_type),
+                    mime_type: Some(&mime_type),
                     file: Some(FileRef {
-                        name: &d.name,
+                        name: &a.name,
                         content: chunk,
                     }),
                     eof: i == last,
@@ -766,7 +681,7 @@ impl<W: Write> Filter<W> {
     }
 
     /// python's predicates: the status switches, then the regular expressions, then the tags.
-    fn keep(&mut self, id: &str, outcome: Outcome, record: &Record) -> bool {
+    fn keep(&mut self, id: &str, outcome: Outcome, record: &TestRecord) -> bool {
         let c = &self.config;
         let excluded = match outcome {
             Outcome::Failure => c.exclude_failure,
@@ -784,7 +699,7 @@ impl<W: Write> Filter<W> {
             text.push_str(id);
             text.push_str(outcome.name());
             text.push_str("None");
-            details_repr(&record.details, text);
+            details_repr(&record.attachments, text);
             if self.with.as_ref().is_some_and(|re| !re.is_match(text)) {
                 return false;
             }
@@ -803,7 +718,7 @@ impl<W: Write> Filter<W> {
 }
 
 /// `str(details)` as python prints the dict of `Content` objects.
-pub(crate) fn details_repr(details: &[Detail], out: &mut String) {
+fn details_repr(details: &[Attachment], out: &mut String) {
     out.push('{');
     for (i, d) in details.iter().enumerate() {
         if i > 0 {
@@ -811,25 +726,12 @@ pub(crate) fn details_repr(details: &[Detail], out: &mut String) {
         }
         str_repr(&d.name, out);
         out.push_str(": <Content type=");
-        out.push_str(&d.mime_type);
+        out.push_str(&content_type_repr(d.mime_type.as_deref()));
         out.push_str(", value=");
-        let joined: Vec<u8> = d.chunks.concat();
-        bytes_repr(&joined, out);
+        bytes_repr(&d.content, out);
         out.push('>');
     }
     out.push('}');
-}
-
-fn is_stray_shape(p: &PacketRef<'_>) -> bool {
-    p.test_id.is_none()
-        && p.status == Status::Undefined
-        && p.route_code.is_none()
-        && p.timestamp.is_none()
-        && p.runnable
-        && p.tags.is_none()
-        && p.mime_type.is_none()
-        && !p.eof
-        && p.file.is_some_and(|f| f.name == NON_SUBUNIT_NAME)
 }
 
 fn stray(bytes: &[u8]) -> PacketRef<'_> {
@@ -862,42 +764,25 @@ where
 {
     let mut reader = EventReader::new(input);
     let mut pending: Vec<u8> = Vec::new();
-    let flush = |pending: &mut Vec<u8>, f: &mut dyn FnMut(&PacketRef<'_>) -> Result<(), E>| {
-        if !pending.is_empty() {
-            f(&stray(pending))?;
-            pending.clear();
-        }
-        Ok::<(), E>(())
-    };
-    loop {
-        let before = reader.position();
-        let candidate = match reader.next_event()? {
-            None => break,
-            Some(ev) if is_stray_shape(&ev) => {
-                let content = ev.file.map(|f| f.content).unwrap_or_default();
-                pending.extend_from_slice(content);
-                content.len()
+    while let Some((ev, origin)) = reader.next_event_with_origin()? {
+        if origin == Origin::Stray {
+            pending.extend_from_slice(ev.file.map(|file| file.content).unwrap_or_default());
+            while pending.len() >= STRAY_BATCH {
+                f(&stray(&pending[..STRAY_BATCH]))?;
+                pending.drain(..STRAY_BATCH);
             }
-            Some(ev) => {
-                flush(&mut pending, &mut f)?;
-                f(&ev)?;
-                continue;
-            }
-        };
-        if reader.position() - before != candidate as u64 {
-            // A real packet shaped like stray bytes: its own event.
-            let own = pending.split_off(pending.len() - candidate);
-            flush(&mut pending, &mut f)?;
-            f(&stray(&own))?;
             continue;
         }
-        while pending.len() >= STRAY_BATCH {
-            let rest = pending.split_off(STRAY_BATCH);
+        if !pending.is_empty() {
             f(&stray(&pending))?;
-            pending = rest;
+            pending.clear();
         }
+        f(&ev)?;
     }
-    flush(&mut pending, &mut f)
+    if !pending.is_empty() {
+        f(&stray(&pending))?;
+    }
+    Ok(())
 }
 
 /// Runs `subunit-filter` over `input`, writing to `out`. Returns the exit status: always 0,

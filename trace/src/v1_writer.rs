@@ -13,7 +13,7 @@
 //! w.outcome("failure", "pkg.test_one", &[Part {
 //!     name: "traceback",
 //!     mime_type: "text/plain; charset=\"utf8\"",
-//!     chunks: &[b"boom\n".to_vec()],
+//!     chunks: &[b"boom\n"],
 //! }])?;
 //! let text = w.into_inner();
 //! assert_eq!(
@@ -26,6 +26,11 @@
 
 use std::io::{self, Write};
 
+use subunit_emitter::Status;
+use subunit_parser::fold::TestRecord;
+
+use crate::filter::{content_type_repr, python_micros};
+
 /// The most bytes python's chunked encoder buffers before it writes a chunk.
 const CHUNK_LIMIT: usize = 65536;
 
@@ -36,8 +41,9 @@ pub struct Part<'a> {
     pub name: &'a str,
     /// Its MIME type, as testtools renders it (`type/sub; k="v"`).
     pub mime_type: &'a str,
-    /// Its bytes, in the pieces they arrived in.
-    pub chunks: &'a [Vec<u8>],
+    /// Its bytes, in the pieces they arrived in
+    /// ([`Attachment::chunks`](subunit_parser::fold::Attachment::chunks)).
+    pub chunks: &'a [&'a [u8]],
 }
 
 /// Writes v1 text to `W`.
@@ -166,7 +172,7 @@ impl<W: Write> V1Writer<W> {
 
     /// python's `chunked.Encoder`: pieces are gathered until adding the next would reach 64
     /// KiB, which is then written with the gathered ones as one chunk.
-    fn chunked(&mut self, pieces: &[Vec<u8>]) -> io::Result<()> {
+    fn chunked(&mut self, pieces: &[&[u8]]) -> io::Result<()> {
         let mut buffered: Vec<&[u8]> = Vec::new();
         let mut size = 0;
         for piece in pieces {
@@ -189,6 +195,53 @@ impl<W: Write> V1Writer<W> {
             }
         }
         self.out.write_all(b"0\r\n")
+    }
+
+    /// One folded test as python's `StreamToExtendedDecorator` replays it into a
+    /// `TestProtocolClient` (`subunit-2to1`, stestr's repository): `time:` (its first
+    /// timestamp), `tags:`, `test:`, `time:` (its last), the outcome (`successful`, `skip`,
+    /// `xfail`, `uxsuccess`, anything else `failure`) with a multipart block of its
+    /// attachments, each chunk by chunk as it arrived (none is an empty block), and a `tags:`
+    /// line taking its tags away again.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn record(&mut self, r: &TestRecord) -> io::Result<()> {
+        if let Some(t) = r.start {
+            self.time(python_micros(t))?;
+        }
+        self.tags(r.tags.iter().map(String::as_str), [])?;
+        self.test(&r.id)?;
+        if let Some(t) = r.end {
+            self.time(python_micros(t))?;
+        }
+        let mime_types: Vec<String> = r
+            .attachments
+            .iter()
+            .map(|a| content_type_repr(a.mime_type.as_deref()))
+            .collect();
+        let chunks: Vec<Vec<&[u8]>> = r.attachments.iter().map(|a| a.chunks().collect()).collect();
+        let parts: Vec<Part<'_>> = r
+            .attachments
+            .iter()
+            .zip(&mime_types)
+            .zip(&chunks)
+            .map(|((a, mime_type), chunks)| Part {
+                name: &a.name,
+                mime_type,
+                chunks,
+            })
+            .collect();
+        let outcome = match r.status {
+            Some(Status::Success) => "successful",
+            Some(Status::Skip) => "skip",
+            Some(Status::XFail) => "xfail",
+            Some(Status::UxSuccess) => "uxsuccess",
+            _ => "failure",
+        };
+        self.outcome(outcome, &r.id, &parts)?;
+        self.tags([], r.tags.iter().map(String::as_str))
     }
 
     /// Flushes the writer.
@@ -225,8 +278,8 @@ mod tests {
     #[test]
     fn chunks_gather_below_64k_and_flush_with_the_piece_that_reaches_it() {
         let mut w = V1Writer::new(Vec::new());
-        let pieces = vec![vec![b'a'; 10], vec![b'b'; 65_530], vec![b'c'; 3]];
-        w.chunked(&pieces).unwrap();
+        let (a, b, c) = ([b'a'; 10], [b'b'; 65_530], [b'c'; 3]);
+        w.chunked(&[&a, &b, &c]).unwrap();
         let out = w.into_inner();
         let head = format!("{:X}\r\n", 65_540);
         assert!(out.starts_with(head.as_bytes()));

@@ -7,7 +7,9 @@
 //!   [`Packet`](subunit_emitter::Packet)s — the same events, in the same order and with the same
 //!   fields, as python-subunit 1.4.6's `subunit-1to2` (its `TestProtocolServer` feeding
 //!   testtools' `ExtendedToStreamDecorator`).
-//! - [`v1_to_v2`]: the whole conversion, encoded with the emitter.
+//! - [`v1_to_v2`]: the whole conversion, encoded with the emitter; [`PlainLines`] chooses
+//!   whether lines outside tests are written raw (`subunit-1to2`'s bytes) or in `stdout`
+//!   packets (a clean v2 stream whatever the lines hold).
 //! - [`V1Error`]: I/O, plus the inputs on which python itself stops with an exception.
 //!
 //! # Example
@@ -45,7 +47,9 @@ mod summary;
 mod time;
 
 pub use error::{AttachmentProblem, ChunkError, Text, V1Error};
-pub use reader::{Clock, LOST_CONNECTION_MIME, TEXT_MIME, TRACEBACK_MIME, V1Reader, v1_to_v2};
+pub use reader::{
+    Clock, LOST_CONNECTION_MIME, PlainLines, TEXT_MIME, TRACEBACK_MIME, V1Reader, v1_to_v2,
+};
 
 #[cfg(test)]
 mod tests;

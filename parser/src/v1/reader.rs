@@ -597,26 +597,52 @@ impl<R: BufRead> Iterator for V1Reader<R> {
     }
 }
 
-/// Converts a v1 stream to v2, as `subunit-1to2` does: every event of [`V1Reader`] (with the
-/// wall clock for packets before the first `time:` line) encoded with
-/// [`subunit_emitter::encode()`] and written with one `write_all` and a flush, as python flushes
-/// each packet, so a live stream stays live.
+/// How [`v1_to_v2`] writes the lines [`V1Reader`] gives as `stdout` events with no test id
+/// (the lines outside tests that are not directives, and the misplaced directives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainLines {
+    /// The line's bytes as they are, between the packets, as python-subunit's `subunit-1to2`
+    /// writes them: the output is its bytes exactly. A v2 reader sees the line as stray bytes,
+    /// so a `0xB3` in it (outside a UTF-8 character) is read as the start of a packet and the
+    /// following bytes, the next real packets among them, can be misread.
+    Raw,
+    /// The line as the content of a `stdout` packet (no test id, no MIME type, no EOF; split
+    /// into several packets when longer than one can hold): a v2 reader gets the same `stdout`
+    /// event whatever the line holds, but the bytes differ from python's.
+    Packets,
+}
+
+/// Converts a v1 stream to v2: every event of [`V1Reader`] (with the wall clock for packets
+/// before the first `time:` line) encoded with [`subunit_emitter::encode()`] and written with
+/// one `write_all` and a flush, as python flushes each packet, so a live stream stays live.
+/// `plain` says how lines outside tests are written; with [`PlainLines::Raw`] the output is
+/// `subunit-1to2`'s, byte for byte.
 ///
 /// An attachment too large for one packet is split with [`subunit_emitter::chunk`] (python
-/// fails with `ValueError: Length too long` on details over 4 MiB; plain output it passes
-/// through raw). On error, everything before it has been written.
-pub fn v1_to_v2(input: impl BufRead, mut out: impl Write) -> Result<(), V1Error> {
+/// fails with `ValueError: Length too long` on details over 4 MiB). On error, everything
+/// before it has been written.
+pub fn v1_to_v2(
+    input: impl BufRead,
+    mut out: impl Write,
+    plain: PlainLines,
+) -> Result<(), V1Error> {
     let mut buf = Vec::new();
     for packet in V1Reader::new(input) {
         let packet = packet?;
         buf.clear();
         let p = packet.as_ref();
-        if p.file.is_some() {
-            for part in subunit_emitter::chunk(&p)? {
-                subunit_emitter::encode(&part, &mut buf)?;
+        match (p.test_id, p.file) {
+            (None, Some(line)) if plain == PlainLines::Raw => {
+                buf.extend_from_slice(line.content);
             }
-        } else {
-            subunit_emitter::encode(&p, &mut buf)?;
+            (_, Some(_)) => {
+                for part in subunit_emitter::chunk(&p)? {
+                    subunit_emitter::encode(&part, &mut buf)?;
+                }
+            }
+            (_, None) => {
+                subunit_emitter::encode(&p, &mut buf)?;
+            }
         }
         out.write_all(&buf).map_err(V1Error::Write)?;
         out.flush().map_err(V1Error::Write)?;

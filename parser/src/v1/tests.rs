@@ -514,9 +514,37 @@ fn v1_to_v2_writes_python_s_bytes() {
                   25e8773508016417746578742f706c61696e3b636861727365743d7574663806726561736f6e\
                   047768790aaad7def7b32b051265937d25e87735080164fa3042a8";
     let mut bytes = Vec::new();
-    v1_to_v2(&input[..], &mut bytes).unwrap();
+    v1_to_v2(&input[..], &mut bytes, PlainLines::Raw).unwrap();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hex, python);
+}
+
+#[test]
+fn v1_to_v2_writes_plain_lines_raw_or_in_stdout_packets() {
+    let input = b"time: 2024-01-02 03:04:05Z\nhello \xb3\ntest: a\nsuccess: a\n";
+    let encode = |p: Packet| subunit_emitter::to_vec(&p.as_ref()).unwrap();
+    let at = Timestamp::new(1_704_164_645, 0);
+    let test_packets = [
+        encode(Packet::status("a", Status::InProgress).with_timestamp(at)),
+        encode(Packet::status("a", Status::Success).with_timestamp(at)),
+    ]
+    .concat();
+
+    let mut raw = Vec::new();
+    v1_to_v2(&input[..], &mut raw, PlainLines::Raw).unwrap();
+    assert_eq!(raw, [&b"hello \xb3\n"[..], &test_packets].concat());
+
+    let mut packets = Vec::new();
+    v1_to_v2(&input[..], &mut packets, PlainLines::Packets).unwrap();
+    let line = encode(out(b"hello \xb3\n"));
+    assert_eq!(packets, [line, test_packets].concat());
+
+    // A line longer than a packet passes through raw, unsplit.
+    let mut long = vec![b'x'; subunit_emitter::MAX_PACKET_LENGTH + 10];
+    long.push(b'\n');
+    let mut raw = Vec::new();
+    v1_to_v2(&long[..], &mut raw, PlainLines::Raw).unwrap();
+    assert_eq!(raw, long);
 }
 
 #[test]
@@ -524,7 +552,7 @@ fn v1_to_v2_splits_what_one_packet_cannot_hold() {
     let mut input = vec![b'x'; subunit_emitter::MAX_PACKET_LENGTH + 10];
     input.push(b'\n');
     let mut bytes = Vec::new();
-    v1_to_v2(&input[..], &mut bytes).unwrap();
+    v1_to_v2(&input[..], &mut bytes, PlainLines::Packets).unwrap();
     // Two stdout packets whose contents make up the line.
     let first = subunit_emitter::FILE_CHUNK_SIZE;
     let rest = input.len() - first;
@@ -540,7 +568,7 @@ fn v1_to_v2_splits_what_one_packet_cannot_hold() {
 #[test]
 fn v1_to_v2_reports_unencodable_packets_and_write_errors() {
     let mut bytes = Vec::new();
-    let e = v1_to_v2(&b"test: a\0b\n"[..], &mut bytes).unwrap_err();
+    let e = v1_to_v2(&b"test: a\0b\n"[..], &mut bytes, PlainLines::Raw).unwrap_err();
     assert!(matches!(e, V1Error::Encode(_)));
     assert!(bytes.is_empty());
 
@@ -553,7 +581,7 @@ fn v1_to_v2_reports_unencodable_packets_and_write_errors() {
             Ok(())
         }
     }
-    let e = v1_to_v2(&b"hello\n"[..], Broken).unwrap_err();
+    let e = v1_to_v2(&b"hello\n"[..], Broken, PlainLines::Raw).unwrap_err();
     assert!(matches!(e, V1Error::Write(_)));
 }
 
