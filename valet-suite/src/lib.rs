@@ -54,7 +54,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod config;
+pub mod credentials;
 pub mod examples;
 pub mod failure;
 mod guard;
@@ -62,8 +64,10 @@ pub mod lifecycle;
 pub mod live;
 pub mod runner;
 pub mod select;
+pub mod server;
 pub mod spec;
 pub mod suite;
+pub mod valet_tests;
 
 pub use config::{Config, ConfigError, ConfigErrorKind, ConfigWarning, Loaded, Sources};
 pub use failure::{Failure, check, check_eq};

@@ -4,9 +4,9 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints) |
+//! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints, or `serve` stopped on SIGINT/SIGTERM) |
 //! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), or a stream that could not be written |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen or open its store |
 //! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
 //! `run` without `--subunit` writes the same stream into a pipe and shows it through
@@ -40,6 +40,8 @@ use subunit_emitter::StreamWriter;
 use subunit_tools::trace::{ColorWhen, Progress, Trace, TraceOptions};
 use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
+use valet_suite::server::ServerHandle;
+use valet_suite::valet_tests;
 use valet_suite::{
     Config, Filters, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
 };
@@ -48,10 +50,11 @@ use valet_suite::{
 #[derive(Parser, Debug)]
 #[command(name = "valet-suite", version)]
 struct Cli {
-    /// Which suite: `examples` (the lifecycle examples) or
-    /// `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test of a class
-    /// fails; every test sleeps SLEEP_MS milliseconds first).
-    #[arg(long, global = true, default_value = "examples")]
+    /// Which suite: `valet` (the Valet tests; with no identity endpoint configured,
+    /// `discover` and `run` test the embedded Valet server), `examples` (the lifecycle
+    /// examples) or `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test
+    /// of a class fails; every test sleeps SLEEP_MS milliseconds first).
+    #[arg(long, global = true, default_value = "valet")]
     suite: String,
     /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
     /// tempest.conf), else /etc/tempest/tempest.conf.
@@ -108,6 +111,17 @@ enum Command {
     /// Print the configuration in effect: the file read and every option's value (secrets
     /// hidden), in the shape of oslo.config's log_opt_values.
     ShowConfig,
+    /// Run the embedded reference Valet server (a Keystone v3 subset and the Valet v1 API on
+    /// one port) until Ctrl-C or SIGTERM, printing its URLs and admin credentials on stderr.
+    Serve {
+        /// Where to listen (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// The SQLite database file, created with its schema if absent and kept across
+        /// restarts; without it the store is in memory.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -186,6 +200,9 @@ impl SelectArgs {
 }
 
 fn load_suite(spec: &str) -> anyhow::Result<Suite> {
+    if spec == "valet" {
+        return Ok(valet_tests::suite(Arc::new(valet_tests::Environment::new()))?);
+    }
     if spec == "examples" {
         return Ok(examples::suite(&Journal::new())?);
     }
@@ -210,7 +227,26 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
             Duration::from_millis(ms),
         )?);
     }
-    bail!("unknown suite {spec:?}: expected examples or {SYNTHETIC}")
+    bail!("unknown suite {spec:?}: expected valet, examples or {SYNTHETIC}")
+}
+
+/// What the Valet suite tests: the configured cloud, or, when no identity endpoint is
+/// configured, the embedded server started here (said on stderr) and kept until the handle
+/// drops. Other suites reach no service.
+fn target(spec: &str, config: Config) -> anyhow::Result<(Config, Option<ServerHandle>)> {
+    if spec != "valet" {
+        return Ok((config, None));
+    }
+    let prepared = valet_tests::target::prepare(config, valet_tests::target::embedded_options())?;
+    if let Some(server) = &prepared.server {
+        eprintln!(
+            "valet-suite: no identity endpoint configured ([identity] uri_v3): testing the \
+             embedded Valet server at {} (Keystone at {})",
+            server.valet_url(),
+            server.identity_url()
+        );
+    }
+    Ok((prepared.config, prepared.server))
 }
 
 /// The configuration, read once at start: the file Tempest's rule finds, and `OS_TEST_TIMEOUT`.
@@ -228,12 +264,13 @@ enum Outcome {
     Printed,
     Ran(RunSummary),
     NothingSelected,
+    Served,
 }
 
 /// The one place outcomes become exit codes.
 fn exit_code(result: &anyhow::Result<Outcome>) -> ExitCode {
     match result {
-        Ok(Outcome::Listed | Outcome::Printed) => ExitCode::SUCCESS,
+        Ok(Outcome::Listed | Outcome::Printed | Outcome::Served) => ExitCode::SUCCESS,
         Ok(Outcome::Ran(s)) if s.passed() => ExitCode::SUCCESS,
         Ok(Outcome::Ran(_)) | Ok(Outcome::NothingSelected) => ExitCode::from(1),
         Err(e) if is_broken_pipe(e) => ExitCode::SUCCESS,
@@ -299,6 +336,36 @@ fn stdout_trace(color: ColorWhen) -> anyhow::Result<Trace<BufWriter<File>>> {
     )
 }
 
+/// `serve`: the embedded server until SIGINT or SIGTERM.
+fn serve(listen: std::net::SocketAddr, db: Option<PathBuf>) -> anyhow::Result<Outcome> {
+    let opts = valet_suite::server::ServerOptions {
+        listen,
+        db: db.clone(),
+        ..valet_suite::server::ServerOptions::default()
+    };
+    let admin = opts.admin.clone();
+    let signals = valet_suite::server::ShutdownSignals::catch()?;
+    let server = valet_suite::server::start(opts)?;
+    let store = db.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
+    eprintln!(
+        "valet-suite: identity (Keystone v3): {}",
+        server.identity_url()
+    );
+    eprintln!(
+        "valet-suite: valet (catalog type placement): {}",
+        server.valet_url()
+    );
+    eprintln!(
+        "valet-suite: admin credentials: username {} password {} project {} domain {}",
+        admin.username, admin.password, admin.project, admin.domain
+    );
+    eprintln!("valet-suite: store: {store}; serving until Ctrl-C or SIGTERM");
+    signals.wait();
+    server.shutdown();
+    eprintln!("valet-suite: server stopped");
+    Ok(Outcome::Served)
+}
+
 fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::List { select } => {
@@ -318,6 +385,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Printed)
         }
+        Command::Serve { listen, db } => serve(listen, db),
         Command::ShowConfig => {
             let config = load_config(cli.config_file)?;
             let mut out = std::io::stdout().lock();
@@ -327,7 +395,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Discover => {
             let suite = load_suite(&cli.suite)?;
-            let config = load_config(cli.config_file)?;
+            let (config, _server) = target(&cli.suite, load_config(cli.config_file)?)?;
             let opts = RunOptions {
                 timeout: config.test_timeout()?,
                 log: log_to_stderr(),
@@ -358,6 +426,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
                 eprintln!("valet-suite: no test matches the selection");
                 return Ok(Outcome::NothingSelected);
             }
+            let (config, _server) = target(&cli.suite, config)?;
             let workers = match (serial, concurrency) {
                 (true, _) => 1,
                 (false, Some(n)) => n,

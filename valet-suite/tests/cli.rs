@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
 fn valet(args: &[&str]) -> Output {
+    // The example suite unless another is named (the default suite is the Valet one).
+    let suite: &[&str] = if args.contains(&"--suite") { &[] } else { &["--suite", "examples"] };
     Command::new(env!("CARGO_BIN_EXE_valet-suite"))
+        .args(suite)
         .args(args)
         .env_remove("OS_TEST_TIMEOUT")
         .env_remove("TEMPEST_CONFIG_DIR")

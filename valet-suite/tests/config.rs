@@ -18,6 +18,10 @@ const FEATURES_SNAPSHOT: &str = "tests/snapshots/sample-features.conf";
 /// `valet-suite` in `cwd`, with none of the configuration variables inherited.
 fn valet(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_valet-suite"));
+    // The example suite unless another is named (the default suite is the Valet one).
+    if !args.contains(&"--suite") {
+        cmd.args(["--suite", "examples"]);
+    }
     cmd.args(args)
         .current_dir(cwd)
         .env_remove("TEMPEST_CONFIG_DIR")

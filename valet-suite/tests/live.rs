@@ -18,6 +18,10 @@ use valet_suite::{Config, Failure, RunOptions, Selection, Suite, TestClass, Test
 
 fn valet_command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_valet-suite"));
+    // The example suite unless another is named (the default suite is the Valet one).
+    if !args.contains(&"--suite") {
+        cmd.args(["--suite", "examples"]);
+    }
     cmd.args(args)
         .env_remove("OS_TEST_TIMEOUT")
         .env_remove("TEMPEST_CONFIG_DIR")

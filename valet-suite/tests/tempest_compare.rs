@@ -66,7 +66,7 @@ fn tempests_stream(env: &PythonEnv) -> Vec<u8> {
 
 fn ours() -> Vec<u8> {
     let ours = Command::new(env!("CARGO_BIN_EXE_valet-suite"))
-        .arg("discover")
+        .args(["--suite", "examples", "discover"])
         .env_remove("OS_TEST_TIMEOUT")
         .env_remove("TEMPEST_CONFIG_DIR")
         .env_remove("TEMPEST_CONFIG")
