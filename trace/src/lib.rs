@@ -10,6 +10,7 @@ pub mod csv;
 pub mod ls;
 pub mod output;
 pub mod stats;
+pub mod store;
 pub mod tags;
 pub mod trace;
 pub mod v1_writer;
