@@ -10,9 +10,12 @@
 //! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error |
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use crate::stats::FilterOptions;
+use crate::trace::{ColorWhen, SuccessAttachments};
 
 /// Exit status: success.
 pub const EXIT_SUCCESS: u8 = 0;
@@ -86,8 +89,10 @@ pub fn open_inputs(paths: &[PathBuf]) -> Result<Box<dyn Read + Send>, ToolError>
         let next: Box<dyn Read + Send> = if path == Path::new("-") {
             Box::new(io::stdin())
         } else {
-            let file = File::open(path)
-                .map_err(|source| ToolError::Input { path: path.clone(), source })?;
+            let file = File::open(path).map_err(|source| ToolError::Input {
+                path: path.clone(),
+                source,
+            })?;
             if file.metadata().is_ok_and(|m| m.is_dir()) {
                 return Err(ToolError::Input {
                     path: path.clone(),
@@ -99,6 +104,96 @@ pub fn open_inputs(paths: &[PathBuf]) -> Result<Box<dyn Read + Send>, ToolError>
         chain = Box::new(chain.chain(next));
     }
     Ok(chain)
+}
+
+/// The flags of python-subunit's `run_filter_script` tools (`subunit-stats`, `subunit2csv`,
+/// `subunit2junitxml`), defined once and flattened into each binary's arguments.
+#[derive(clap::Args, Debug)]
+pub struct FilterArgs {
+    /// Hide all non subunit input.
+    #[arg(long = "no-passthrough")]
+    pub no_passthrough: bool,
+    /// Send the output to this path rather than stdout.
+    #[arg(short = 'o', long = "output-to", value_name = "OUTPUT_TO")]
+    pub output_to: Option<PathBuf>,
+    /// Forward subunit stream on stdout. When set, received non-subunit output will be
+    /// encapsulated in subunit.
+    #[arg(short = 'f', long = "forward")]
+    pub forward: bool,
+    /// The stream to read (stdin when none; several are read as one stream).
+    pub files: Vec<PathBuf>,
+}
+
+/// The body of a filter tool: the input, standard output, the `-o` file when one was given,
+/// and the options; returns the exit code.
+pub type FilterBody = fn(
+    Box<dyn Read + Send>,
+    &mut dyn Write,
+    Option<&mut dyn Write>,
+    FilterOptions,
+) -> Result<u8, ToolError>;
+
+impl FilterArgs {
+    /// The options the flags select.
+    pub fn options(&self) -> FilterOptions {
+        FilterOptions {
+            passthrough: !self.no_passthrough,
+            forward: self.forward,
+        }
+    }
+
+    /// Runs the filter tool `name` through [`run`]: opens the inputs, then the `-o` file
+    /// (buffered when `buffered`), and hands them to `body` with a buffered standard output.
+    pub fn run(&self, name: &str, buffered: bool, body: FilterBody) -> ExitCode {
+        run(name, || {
+            let input = open_inputs(&self.files)?;
+            let mut file: Option<Box<dyn Write>> = match &self.output_to {
+                Some(path) => {
+                    let f = File::create(path).map_err(|source| ToolError::Input {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    Some(if buffered {
+                        Box::new(BufWriter::new(f))
+                    } else {
+                        Box::new(f)
+                    })
+                }
+                None => None,
+            };
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let to_file = file.as_mut().map(|f| f.as_mut() as &mut dyn Write);
+            body(input, &mut out, to_file, self.options())
+        })
+    }
+}
+
+/// `--color` values (`auto`, `always`, `never`) read straight into [`ColorWhen`].
+impl clap::ValueEnum for ColorWhen {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorWhen::Auto, ColorWhen::Always, ColorWhen::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            ColorWhen::Auto => "auto",
+            ColorWhen::Always => "always",
+            ColorWhen::Never => "never",
+        }))
+    }
+}
+
+/// The attachments of successful tests that `--suppress-attachments` / `--all-attachments`
+/// select (stdout and stderr only when neither is given).
+pub fn success_attachments(suppress: bool, all: bool) -> SuccessAttachments {
+    if suppress {
+        SuccessAttachments::Suppress
+    } else if all {
+        SuccessAttachments::All
+    } else {
+        SuccessAttachments::Output
+    }
 }
 
 #[cfg(test)]
@@ -113,11 +208,17 @@ mod tests {
         std::fs::write(&a, b"one ").unwrap();
         std::fs::write(&b, b"two").unwrap();
         let mut s = String::new();
-        open_inputs(&[a.clone(), b.clone()]).unwrap().read_to_string(&mut s).unwrap();
+        open_inputs(&[a.clone(), b.clone()])
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
         assert_eq!(s, "one two");
         let missing = dir.path().join("missing");
         let err = open_inputs(&[a, missing.clone()]).err().unwrap();
-        assert!(err.to_string().starts_with(&missing.display().to_string()), "{err}");
+        assert!(
+            err.to_string().starts_with(&missing.display().to_string()),
+            "{err}"
+        );
         assert!(!err.is_broken_pipe());
         let err = open_inputs(&[dir.path().to_path_buf()]).err().unwrap();
         assert!(err.to_string().contains("is a directory"), "{err}");
@@ -129,6 +230,9 @@ mod tests {
         assert!(e.is_broken_pipe());
         assert_eq!(run("t", || Err(e)), ExitCode::from(0));
         assert_eq!(run("t", || Ok(1)), ExitCode::from(1));
-        assert_eq!(run("t", || Err(ToolError::Usage("bad".into()))), ExitCode::from(2));
+        assert_eq!(
+            run("t", || Err(ToolError::Usage("bad".into()))),
+            ExitCode::from(2)
+        );
     }
 }

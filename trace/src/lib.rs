@@ -3,12 +3,15 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod compare;
 pub mod convert;
 pub mod filter;
 pub mod junit;
 pub mod csv;
+pub mod explore;
 pub mod ls;
 pub mod output;
+pub mod replay;
 pub mod stats;
 pub mod store;
 pub mod tags;

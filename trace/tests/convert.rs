@@ -2,11 +2,12 @@
 //! (v1 samples for one, v2 samples, damaged ones included, and generated many-worker runs for
 //! the other), plus their CLI contract and a snapshot of the v1 text.
 
-mod stream_compare;
+mod common;
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use stream_compare::{assert_same_stream, ours, python, synthetic, timestamps};
+use common::stream::{assert_same_stream, inputs, python, synthetic, timestamps};
+use common::{assert_closed_pipe_on_file, assert_missing_file, ours};
 
 /// v1 text with the words of each `tags:` line sorted (python writes a set's order).
 fn sort_tag_lines(v1: &[u8]) -> Vec<u8> {
@@ -32,22 +33,7 @@ fn sort_tag_lines(v1: &[u8]) -> Vec<u8> {
 #[test]
 fn two_to_one_on_every_sample_and_generated_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inputs: Vec<(String, PathBuf, Option<String>)> = subunit_samples::v2()
-        .into_iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                s.path.clone(),
-                s.description.python_expected().error.clone(),
-            )
-        })
-        .collect();
-    for (workers, tests, seed) in [(8, 300, 21), (32, 1000, 22)] {
-        let p = dir.path().join(format!("synthetic-{workers}.subunit"));
-        std::fs::write(&p, synthetic(workers, tests, seed)).unwrap();
-        inputs.push((format!("synthetic {workers} workers"), p, None));
-    }
-    for (name, path, crash) in inputs {
+    for (name, path, crash) in inputs(dir.path(), &[(8, 300, 21), (32, 1000, 22)]) {
         let file = path.to_str().unwrap();
         let py = python("subunit-2to1", &[file], None);
         let us = ours("subunit-2to1", &[file], b"");
@@ -118,13 +104,13 @@ fn one_to_two_on_every_v1_sample() {
             ours("subunit-1to2", &[], &input),
         ] {
             assert_eq!(us.status.code(), Some(0), "{}", s.name);
-            let known_only = |b: &[u8]| stream_compare::normalise(b, &stable);
+            let known_only = |b: &[u8]| common::stream::normalise(b, &stable);
             assert!(
                 known_only(&py.stdout) == known_only(&us.stdout),
                 "{}\n--- python\n{}--- ours\n{}",
                 s.name,
-                stream_compare::dump(&py.stdout),
-                stream_compare::dump(&us.stdout)
+                common::stream::dump(&py.stdout),
+                common::stream::dump(&us.stdout)
             );
         }
     }
@@ -159,39 +145,11 @@ fn python_stdin(tool: &str, input: &[u8]) -> Vec<u8> {
 #[test]
 fn missing_files_are_one_line_and_status_2() {
     for tool in ["subunit-1to2", "subunit-2to1"] {
-        let out = ours(tool, &["/nonexistent/stream"], b"");
-        assert_eq!(out.status.code(), Some(2), "{tool}");
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(
-            err.starts_with(&format!("{tool}: /nonexistent/stream: ")),
-            "{err}"
-        );
+        assert_missing_file(tool, Path::new("/nonexistent/stream"));
     }
 }
 
 #[test]
 fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.subunit");
-    std::fs::write(&path, synthetic(16, 20_000, 5)).unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("subunit-2to1"))
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 16];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_closed_pipe_on_file("subunit-2to1", &[], &synthetic(16, 20_000, 5), 16);
 }

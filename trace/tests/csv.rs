@@ -3,37 +3,21 @@
 //! attachment; there the comparison is with python with that crash mended the way its code
 //! means. Also a snapshot, exit codes, `-o`, missing files and a closed pipe.
 
-use std::io::Read;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use assert_cmd::cargo::CommandCargoExt;
-use subunit_samples::synthetic::{RunSpec, write_run};
-use subunit_samples::{python, v2};
+use std::path::Path;
+use std::process::Output;
 
-fn feed(mut cmd: Command, stdin: &[u8]) -> Output {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let _ = std::io::Write::write_all(&mut input, stdin);
-        });
-        child.wait_with_output().unwrap()
-    })
-}
+use common::{Feed, assert_missing_file, generated, output_to, python_tool};
+use subunit_samples::v2;
 
 fn ours(args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = Command::cargo_bin("subunit2csv").unwrap();
-    cmd.args(args);
-    feed(cmd, stdin)
+    common::ours("subunit2csv", args, stdin)
 }
 
 /// python's `subunit2csv` with the `Either err or details must be provided` crash mended: an
 /// outcome without details is recorded with no details instead of asserting.
 const MENDED_CSV: &str = r#"
-import runpy, sys
 from testtools.testresult.real import TestByTestResult
 _to_details = TestByTestResult._err_to_details
 def _err_to_details(self, test, err, details):
@@ -41,64 +25,25 @@ def _err_to_details(self, test, err, details):
         return {}
     return _to_details(self, test, err, details)
 TestByTestResult._err_to_details = _err_to_details
-tool = sys.argv[1]
-sys.argv = [tool] + sys.argv[2:]
-runpy.run_path(tool, run_name="__main__")
 "#;
 
-/// Runs python's tool on a file holding `stream`: on a pipe python batches stray bytes by
-/// timing (DIFFERENCES.md, common section), which the re-encoded passthrough would show.
+/// The crash [`MENDED_CSV`] mends.
+const CRASH: &str = "AssertionError: Either err or details must be provided";
+
+/// python's tool on a file holding `stream` (see [`Feed::File`]), mended when `mended`.
 fn python_csv(args: &[&str], stream: &[u8], mended: bool) -> Output {
-    let env = python::env();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("in.subunit");
-    std::fs::write(&path, stream).unwrap();
-    let mut args: Vec<&str> = args.to_vec();
-    args.push(path.to_str().unwrap());
-    let (args, stream) = (&args[..], &b""[..]);
-    if mended {
-        let bin = env.bin("subunit2csv");
-        let mut cmd = env.command();
-        cmd.args(["-c", MENDED_CSV, bin.to_str().unwrap()])
-            .args(args);
-        feed(cmd, stream)
-    } else {
-        env.run_tool("subunit2csv", args, stream)
-    }
+    let mend = mended.then_some(MENDED_CSV);
+    python_tool("subunit2csv", args, stream, Feed::File, mend)
 }
 
 fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
-    let plain = python_csv(args, stream, false);
-    let crashed = String::from_utf8_lossy(&plain.stderr)
-        .contains("AssertionError: Either err or details must be provided");
-    assert!(
-        plain.stderr.is_empty() || crashed,
-        "{what} {args:?}: python failed: {}",
-        String::from_utf8_lossy(&plain.stderr)
-    );
-    let theirs = if crashed {
-        let mended = python_csv(args, stream, true);
-        assert!(
-            mended.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&mended.stderr)
-        );
-        mended
-    } else {
-        plain
-    };
+    let how = Feed::File;
+    let (theirs, _) =
+        common::python_mended(what, "subunit2csv", args, stream, how, (CRASH, MENDED_CSV));
     let mine = ours(args, stream);
-    assert_eq!(
-        mask_wall_clock(&mine.stdout, stream),
-        mask_wall_clock(&theirs.stdout, stream),
-        "{what} {args:?}: output differs"
-    );
-    assert_eq!(
-        mine.status.code(),
-        theirs.status.code(),
-        "{what} {args:?}: exit code"
-    );
-    assert!(mine.stderr.is_empty());
+    common::assert_same_as_python(what, args, &mine, &theirs, |out| {
+        mask_wall_clock(out, stream)
+    });
 }
 
 /// `out` with every time that is not one of the stream's timestamps replaced by `<now>`:
@@ -147,15 +92,7 @@ fn every_sample_matches_python() {
 #[test]
 fn generated_runs_with_many_workers_match_python() {
     for (tests, workers, seed) in [(3000, 16, 5), (300, 2, 11)] {
-        let (_, bytes) = write_run(
-            RunSpec {
-                tests,
-                workers,
-                seed,
-            },
-            Vec::new(),
-        )
-        .unwrap();
+        let (_, bytes) = generated(tests, workers, seed);
         assert_same(&format!("run {tests}x{workers}"), &[], &bytes);
     }
 }
@@ -188,58 +125,18 @@ fn snapshot_and_output_to() {
         "csv_emitter_all",
         String::from_utf8(out.stdout.clone()).unwrap()
     );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("out.csv");
-    let to_file = Command::cargo_bin("subunit2csv")
-        .unwrap()
-        .args(["--no-passthrough", "-o"])
-        .arg(&file)
-        .arg(&sample.path)
-        .output()
-        .unwrap();
+    let (to_file, written) = output_to("subunit2csv", &["--no-passthrough"], &sample.path);
     assert_eq!(to_file.status.code(), out.status.code());
     assert!(to_file.stdout.is_empty());
-    assert_eq!(std::fs::read(&file).unwrap(), out.stdout);
+    assert_eq!(written, out.stdout);
 }
 
 #[test]
 fn missing_file_is_one_line_and_status_2() {
-    let out = Command::cargo_bin("subunit2csv")
-        .unwrap()
-        .arg("/nonexistent/stream.subunit")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("subunit2csv: /nonexistent/stream.subunit: "),
-        "{err}"
-    );
+    assert_missing_file("subunit2csv", Path::new("/nonexistent/stream.subunit"));
 }
 
 #[test]
 fn closed_pipe_downstream_is_quiet() {
-    let (_, bytes) = write_run(RunSpec::new(50_000), Vec::new()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.subunit");
-    std::fs::write(&path, &bytes).unwrap();
-    let mut child = Command::cargo_bin("subunit2csv")
-        .unwrap()
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 64];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_closed_pipe_on_run("subunit2csv", 50_000);
 }

@@ -2,29 +2,16 @@
 //! many-worker streams, for every kind of option; plus the CLI contract (exit codes, missing
 //! files, a closed pipe) and a snapshot of one filtered stream's events.
 
-mod stream_compare;
+mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use stream_compare::{assert_same_stream, dump, normalise, ours, python, synthetic, timestamps};
+use common::stream::{assert_like_python, assert_same_stream, dump, python, synthetic};
+use common::{assert_closed_pipe_on_file, assert_missing_file, ours};
 
 /// The inputs: every v2 sample, and two generated runs (written into `dir`).
 fn inputs(dir: &Path) -> Vec<(String, PathBuf, Option<String>)> {
-    let mut v: Vec<(String, PathBuf, Option<String>)> = subunit_samples::v2()
-        .into_iter()
-        .map(|s| {
-            let crash = s.description.python_expected().error.clone();
-            (s.name.clone(), s.path.clone(), crash)
-        })
-        .collect();
-    for (workers, tests, seed) in [(8, 300, 7), (32, 1000, 99)] {
-        let p = dir.join(format!("synthetic-{workers}x{tests}.subunit"));
-        std::fs::write(&p, synthetic(workers, tests, seed)).unwrap();
-        v.push((format!("synthetic {workers} workers"), p, None));
-    }
-    v
+    common::stream::inputs(dir, &[(8, 300, 7), (32, 1000, 99)])
 }
 
 /// Runs both tools with `args` on every input and compares output and exit status.
@@ -38,41 +25,7 @@ fn golden(args: &[&str]) {
         let py = python("subunit-filter", &with_file, None);
         let us = ours("subunit-filter", &with_file, b"");
         let what = format!("{name} with {args:?}");
-        assert_eq!(
-            us.status.code(),
-            Some(0),
-            "{what}: {}",
-            String::from_utf8_lossy(&us.stderr)
-        );
-        assert!(
-            us.stderr.is_empty(),
-            "{what}: {}",
-            String::from_utf8_lossy(&us.stderr)
-        );
-        if let Some(error) = python_crash {
-            // python dies part-way (see DIFFERENCES.md); what it wrote before is ours too.
-            assert_eq!(py.status.code(), Some(1), "{what}");
-            assert!(
-                String::from_utf8_lossy(&py.stderr).contains(&error),
-                "{what}"
-            );
-            let known = timestamps(&input);
-            let (p, o) = (normalise(&py.stdout, &known), normalise(&us.stdout, &known));
-            assert!(
-                o.starts_with(&p),
-                "{what}\n--- python\n{}--- ours\n{}",
-                dump(&p),
-                dump(&o)
-            );
-            continue;
-        }
-        assert_eq!(
-            py.status.code(),
-            Some(0),
-            "{what}: {}",
-            String::from_utf8_lossy(&py.stderr)
-        );
-        assert_same_stream(&what, &py.stdout, &us.stdout, &input);
+        assert_like_python(&what, &py, &us, &input, python_crash.as_deref());
     }
 }
 
@@ -224,15 +177,7 @@ fn filtered_events_snapshot() {
 
 #[test]
 fn a_missing_file_is_one_line_and_status_2() {
-    let out = ours("subunit-filter", &["/nonexistent/stream"], b"");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("subunit-filter: /nonexistent/stream: "),
-        "{err}"
-    );
-    assert!(out.stdout.is_empty());
+    assert_missing_file("subunit-filter", Path::new("/nonexistent/stream"));
 }
 
 #[test]
@@ -267,26 +212,6 @@ fn abbreviated_long_options_work_as_in_optparse() {
 
 #[test]
 fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.subunit");
-    std::fs::write(&path, synthetic(16, 20_000, 5)).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("subunit-filter");
-    let mut child = Command::new(bin)
-        .args(["-s", "--xfail"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 16];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let big = synthetic(16, 20_000, 5);
+    assert_closed_pipe_on_file("subunit-filter", &["-s", "--xfail"], &big, 16);
 }

@@ -3,45 +3,25 @@
 //! consumer (`junitparser` 5.0.3) and checked against the records our fold found; a snapshot,
 //! `-o`, missing files and a closed pipe.
 
-use std::io::Read;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use assert_cmd::cargo::CommandCargoExt;
+use std::path::Path;
+use std::process::Output;
+
+use common::{Feed, assert_missing_file, generated, has_tags, output_to};
 use serde_json::{Value, json};
 use subunit_samples::synthetic::{RunSpec, write_run};
 use subunit_samples::{python, v2};
 use subunit_tools::junit::{self, Outcome};
 use subunit_tools::stats::{FilterOptions, Passthrough, run_filter};
 
-fn feed(mut cmd: Command, stdin: &[u8]) -> Output {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let _ = std::io::Write::write_all(&mut input, stdin);
-        });
-        child.wait_with_output().unwrap()
-    })
-}
-
 fn ours(args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = Command::cargo_bin("subunit2junitxml").unwrap();
-    cmd.args(args);
-    feed(cmd, stdin)
+    common::ours("subunit2junitxml", args, stdin)
 }
 
-/// Runs python's tool on a file holding `stream`: on a pipe python batches stray bytes by
-/// timing (DIFFERENCES.md, common section), which the re-encoded passthrough would show.
+/// python's tool on a file holding `stream` (see [`Feed::File`]).
 fn python_junit(args: &[&str], stream: &[u8]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("in.subunit");
-    std::fs::write(&path, stream).unwrap();
-    let mut args: Vec<&str> = args.to_vec();
-    args.push(path.to_str().unwrap());
-    python::env().run_tool("subunit2junitxml", &args, b"")
+    common::python_tool("subunit2junitxml", args, stream, Feed::File, None)
 }
 
 /// `out` with the times that come from the wall clock replaced by `<wall>`: the suite's time
@@ -81,29 +61,9 @@ fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
         String::from_utf8_lossy(&theirs.stderr)
     );
     let mine = ours(args, stream);
-    assert_eq!(
-        mask_wall_clock(&mine.stdout, stream),
-        mask_wall_clock(&theirs.stdout, stream),
-        "{what} {args:?}: output differs"
-    );
-    assert_eq!(
-        mine.status.code(),
-        theirs.status.code(),
-        "{what} {args:?}: exit code"
-    );
-    assert!(mine.stderr.is_empty());
-}
-
-/// Whether any packet of the stream carries two or more tags (python re-encodes a tag set in
-/// its hash order, so forwarded bytes may differ from ours in tag order only).
-fn has_tags(stream: &[u8]) -> bool {
-    let mut reader = subunit_parser::events::EventReader::new(stream);
-    while let Some(e) = reader.next_event().unwrap() {
-        if e.tags.is_some_and(|t| t.len() > 1) {
-            return true;
-        }
-    }
-    false
+    common::assert_same_as_python(what, args, &mine, &theirs, |out| {
+        mask_wall_clock(out, stream)
+    });
 }
 
 #[test]
@@ -115,12 +75,7 @@ fn every_sample_matches_python() {
             python_dies_and_we_read_on(&sample.name, &bytes);
             continue;
         }
-        for args in [
-            &[][..],
-            &["--no-passthrough"],
-            &["-f"],
-            &["-f", "--no-passthrough"],
-        ] {
+        for args in common::FILTER_FLAGS {
             if args.contains(&"-f") && has_tags(&bytes) {
                 // Forwarded packets with several tags come out in python's set order
                 // (DIFFERENCES.md); the tag order is all that differs.
@@ -159,15 +114,7 @@ fn python_dies_and_we_read_on(name: &str, bytes: &[u8]) {
 #[test]
 fn generated_runs_with_many_workers_match_python() {
     for (tests, workers, seed) in [(3000, 16, 5), (300, 2, 11)] {
-        let (counts, bytes) = write_run(
-            RunSpec {
-                tests,
-                workers,
-                seed,
-            },
-            Vec::new(),
-        )
-        .unwrap();
+        let (counts, bytes) = generated(tests, workers, seed);
         assert!(counts.fail > 0 && counts.uxsuccess > 0);
         let what = format!("run {tests}x{workers}");
         assert_same(&what, &[], &bytes);
@@ -271,15 +218,7 @@ fn junitparser_reads_what_the_fold_found_and_reads_python_the_same() {
         .filter(|s| s.description.python_expected().error.is_none())
         .map(|s| (s.name.clone(), s.bytes()))
         .collect();
-    let (_, run) = write_run(
-        RunSpec {
-            tests: 400,
-            workers: 8,
-            seed: 3,
-        },
-        Vec::new(),
-    )
-    .unwrap();
+    let (_, run) = generated(400, 8, 3);
     streams.push(("run 400x8".into(), run));
     streams.push(("awkward".into(), awkward_stream()));
     for (name, bytes) in &streams {
@@ -368,17 +307,9 @@ fn snapshot_and_output_to() {
         String::from_utf8(out.stdout.clone()).unwrap()
     );
     // With `-o` the XML goes to the file and the passthrough alone to stdout.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("out.xml");
-    let to_file = Command::cargo_bin("subunit2junitxml")
-        .unwrap()
-        .arg("-o")
-        .arg(&file)
-        .arg(&sample.path)
-        .output()
-        .unwrap();
+    let (to_file, written) = output_to("subunit2junitxml", &[], &sample.path);
     assert_eq!(to_file.status.code(), out.status.code());
-    assert_eq!(std::fs::read(&file).unwrap(), out.stdout);
+    assert_eq!(written, out.stdout);
     let all = ours(&[], &sample.bytes());
     assert_eq!([&to_file.stdout[..], &out.stdout[..]].concat(), all.stdout);
     assert!(!to_file.stdout.is_empty());
@@ -386,45 +317,12 @@ fn snapshot_and_output_to() {
 
 #[test]
 fn missing_file_is_one_line_and_status_2() {
-    let out = Command::cargo_bin("subunit2junitxml")
-        .unwrap()
-        .arg("/nonexistent/stream.subunit")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("subunit2junitxml: /nonexistent/stream.subunit: "),
-        "{err}"
-    );
+    assert_missing_file("subunit2junitxml", Path::new("/nonexistent/stream.subunit"));
 }
 
 #[test]
 fn closed_pipe_downstream_is_quiet() {
-    let (_, bytes) = write_run(RunSpec::new(50_000), Vec::new()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.subunit");
-    std::fs::write(&path, &bytes).unwrap();
-    let mut child = Command::cargo_bin("subunit2junitxml")
-        .unwrap()
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 64];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_closed_pipe_on_run("subunit2junitxml", 50_000);
 }
 
 #[test]

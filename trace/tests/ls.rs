@@ -2,33 +2,22 @@
 //! runs with many workers, for every flag; `--times` where python crashes against python with
 //! its crash mended; snapshots; exit codes, missing files and a closed pipe.
 
-use std::io::Read;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use assert_cmd::cargo::CommandCargoExt;
-use subunit_samples::synthetic::{RunSpec, write_run};
-use subunit_samples::{python, v2};
+use std::path::Path;
+use std::process::Output;
+
+use common::{Feed, assert_missing_file, generated, lossy};
+use subunit_samples::v2;
 
 fn ours(args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = Command::cargo_bin("subunit-ls").unwrap();
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let _ = std::io::Write::write_all(&mut input, stdin);
-        });
-        child.wait_with_output().unwrap()
-    })
+    common::ours("subunit-ls", args, stdin)
 }
 
 /// python's `subunit-ls` with its `--times` crash mended the way its code means: an unknown
 /// duration (its `0` fallback, an `int`) is printed as a zero `timedelta`.
 const MENDED_LS: &str = r#"
-import datetime, runpy, sys
+import datetime
 from subunit.test_results import TestIdPrintingResult
 _report = TestIdPrintingResult.reportTest
 def reportTest(self, test_id, duration):
@@ -36,72 +25,29 @@ def reportTest(self, test_id, duration):
         duration = datetime.timedelta(seconds=duration)
     return _report(self, test_id, duration)
 TestIdPrintingResult.reportTest = reportTest
-tool = sys.argv[1]
-sys.argv = [tool] + sys.argv[2:]
-runpy.run_path(tool, run_name="__main__")
 "#;
 
+/// The crash [`MENDED_LS`] mends.
+const CRASH: &str = "'int' object has no attribute 'seconds'";
+
 fn python_ls(args: &[&str], stream: &[u8], mended: bool) -> Output {
-    let env = python::env();
-    if mended {
-        let bin = env.bin("subunit-ls");
-        let mut full = vec!["-c", MENDED_LS, bin.to_str().unwrap()];
-        full.extend_from_slice(args);
-        let mut cmd = env.command();
-        cmd.args(&full)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                let _ = std::io::Write::write_all(&mut input, stream);
-            });
-            child.wait_with_output().unwrap()
-        })
-    } else {
-        env.run_tool("subunit-ls", args, stream)
-    }
+    let mend = mended.then_some(MENDED_LS);
+    common::python_tool("subunit-ls", args, stream, Feed::Pipe, mend)
 }
 
 fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
-    let plain = python_ls(args, stream, false);
-    let crashed =
-        String::from_utf8_lossy(&plain.stderr).contains("'int' object has no attribute 'seconds'");
-    assert!(
-        plain.stderr.is_empty() || crashed,
-        "{what} {args:?}: python failed: {}",
-        String::from_utf8_lossy(&plain.stderr)
-    );
-    let theirs = if crashed {
+    let how = Feed::Pipe;
+    let (theirs, crashed) =
+        common::python_mended(what, "subunit-ls", args, stream, how, (CRASH, MENDED_LS));
+    if crashed {
         assert!(
             args.contains(&"--times"),
             "{what}: python crashed without --times"
         );
-        let mended = python_ls(args, stream, true);
-        assert!(
-            mended.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&mended.stderr)
-        );
-        mended
-    } else {
-        plain
-    };
+    }
     let mine = ours(args, stream);
-    assert_eq!(
-        String::from_utf8_lossy(&mine.stdout),
-        String::from_utf8_lossy(&theirs.stdout),
-        "{what} {args:?}: output differs"
-    );
+    common::assert_same_as_python(what, args, &mine, &theirs, lossy);
     assert_eq!(mine.stdout, theirs.stdout, "{what} {args:?}: bytes differ");
-    assert_eq!(
-        mine.status.code(),
-        theirs.status.code(),
-        "{what} {args:?}: exit code"
-    );
-    assert!(mine.stderr.is_empty());
 }
 
 const FLAGS: [&[&str]; 6] = [
@@ -134,15 +80,7 @@ fn every_sample_matches_python() {
 #[test]
 fn generated_runs_with_many_workers_match_python() {
     for (tests, workers, seed) in [(3000, 16, 3), (400, 4, 9)] {
-        let (_, bytes) = write_run(
-            RunSpec {
-                tests,
-                workers,
-                seed,
-            },
-            Vec::new(),
-        )
-        .unwrap();
+        let (_, bytes) = generated(tests, workers, seed);
         for args in FLAGS {
             assert_same(&format!("run {tests}x{workers}"), args, &bytes);
         }
@@ -178,43 +116,11 @@ fn snapshots() {
 
 #[test]
 fn missing_file_is_one_line_and_status_2() {
-    let out = Command::cargo_bin("subunit-ls")
-        .unwrap()
-        .arg("/nonexistent/stream.subunit")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("subunit-ls: /nonexistent/stream.subunit: "),
-        "{err}"
-    );
+    assert_missing_file("subunit-ls", Path::new("/nonexistent/stream.subunit"));
     assert_eq!(ours(&["--bogus"], b"").status.code(), Some(2));
 }
 
 #[test]
 fn closed_pipe_downstream_is_quiet() {
-    let (_, bytes) = write_run(RunSpec::new(50_000), Vec::new()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.subunit");
-    std::fs::write(&path, &bytes).unwrap();
-    let mut child = Command::cargo_bin("subunit-ls")
-        .unwrap()
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 64];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_closed_pipe_on_run("subunit-ls", 50_000);
 }

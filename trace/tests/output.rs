@@ -2,12 +2,13 @@
 //! from the timestamp both stamp with the wall clock (compared by presence) and the order of
 //! two or more tags; plus its errors and the differences python's crash forces.
 
-mod stream_compare;
+mod common;
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use stream_compare::{dump, normalise, ours, python};
+use common::ours;
+use common::stream::{dump, normalise, python};
 
 fn both(args: &[&str], stdin_file: Option<&Path>) {
     let stdin = stdin_file

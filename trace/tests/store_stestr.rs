@@ -3,28 +3,14 @@
 //! shows its own, and we show stestr's runs with stestr's output and exit codes (apart from
 //! the differences in DIFFERENCES.md). Also exit codes, errors and snapshots.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
-use subunit_samples::synthetic::{RunSpec, write_run};
+use common::{feed as run, generated};
 use subunit_samples::{python, v2};
-
-fn run(mut cmd: Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let _ = std::io::Write::write_all(&mut input, stdin);
-        });
-        child.wait_with_output().unwrap()
-    })
-}
 
 fn ours(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut cmd = Command::cargo_bin("subunit-store").unwrap();
@@ -106,12 +92,7 @@ fn streams() -> Vec<(String, Vec<u8>)> {
         .map(|s| (s.name.clone(), std::fs::read(&s.path).unwrap()))
         .collect();
     for (tests, workers, seed) in [(60, 4, 3), (200, 8, 7)] {
-        let spec = RunSpec {
-            tests,
-            workers,
-            seed,
-        };
-        let (_, bytes) = write_run(spec, Vec::new()).unwrap();
+        let (_, bytes) = generated(tests, workers, seed);
         out.push((format!("synthetic-{tests}-{workers}-{seed}"), bytes));
     }
     out

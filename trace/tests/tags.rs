@@ -1,64 +1,20 @@
 //! `subunit-tags` against python-subunit 1.4.6's on every sample stream and on generated
 //! many-worker streams, and its CLI contract.
 
-mod stream_compare;
+mod common;
 
-use std::path::PathBuf;
-
-use stream_compare::{assert_same_stream, dump, normalise, ours, python, synthetic, timestamps};
+use common::stream::{assert_like_python, inputs, python, synthetic};
+use common::{assert_closed_pipe_is_quiet, ours};
 
 fn golden(args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let mut inputs: Vec<(String, PathBuf, Option<String>)> = subunit_samples::v2()
-        .into_iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                s.path.clone(),
-                s.description.python_expected().error.clone(),
-            )
-        })
-        .collect();
-    for (workers, tests, seed) in [(8, 300, 11), (24, 800, 12)] {
-        let p = dir.path().join(format!("synthetic-{workers}.subunit"));
-        std::fs::write(&p, synthetic(workers, tests, seed)).unwrap();
-        inputs.push((format!("synthetic {workers} workers"), p, None));
-    }
-    for (name, path, crash) in inputs {
+    for (name, path, crash) in inputs(dir.path(), &[(8, 300, 11), (24, 800, 12)]) {
         let input = std::fs::read(&path).unwrap();
         // python-subunit's subunit-tags reads standard input only: every argument is a tag.
         let py = python("subunit-tags", args, Some(&path));
         let us = ours("subunit-tags", args, &input);
         let what = format!("{name} with {args:?}");
-        assert_eq!(
-            us.status.code(),
-            Some(0),
-            "{what}: {}",
-            String::from_utf8_lossy(&us.stderr)
-        );
-        if let Some(error) = crash {
-            assert_eq!(py.status.code(), Some(1), "{what}");
-            assert!(
-                String::from_utf8_lossy(&py.stderr).contains(&error),
-                "{what}"
-            );
-            let known = timestamps(&input);
-            let (p, o) = (normalise(&py.stdout, &known), normalise(&us.stdout, &known));
-            assert!(
-                o.starts_with(&p),
-                "{what}\n--- python\n{}--- ours\n{}",
-                dump(&p),
-                dump(&o)
-            );
-            continue;
-        }
-        assert_eq!(
-            py.status.code(),
-            Some(0),
-            "{what}: {}",
-            String::from_utf8_lossy(&py.stderr)
-        );
-        assert_same_stream(&what, &py.stdout, &us.stdout, &input);
+        assert_like_python(&what, &py, &us, &input, crash.as_deref());
     }
 }
 
@@ -109,30 +65,6 @@ fn a_short_dash_h_is_a_tag_to_remove_as_in_python() {
 
 #[test]
 fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
-    use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    let input = synthetic(16, 20_000, 5);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("subunit-tags"))
-        .arg("x")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 16];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // python-subunit's subunit-tags reads standard input only.
+    assert_closed_pipe_is_quiet("subunit-tags", &["x"], synthetic(16, 20_000, 5), 16);
 }

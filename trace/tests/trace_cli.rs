@@ -1,13 +1,13 @@
 //! `subunit-trace` as a command: exit codes, inputs, flags, colour choice, a closed pipe.
 
-#[path = "trace_common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 use assert_cmd::Command as AssertCommand;
-use common::*;
+use common::trace::*;
+use common::write;
 use subunit_emitter::Status;
 
 fn trace() -> AssertCommand {
@@ -72,20 +72,7 @@ fn the_five_exit_code_rules() {
 #[test]
 fn a_missing_file_is_one_line_and_status_2() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("nope.subunit");
-    let out = trace()
-        .arg(&missing)
-        .assert()
-        .code(2)
-        .stdout("")
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("subunit-trace: ") && err.contains("nope.subunit"),
-        "{err}"
-    );
+    common::assert_missing_file("subunit-trace", &dir.path().join("nope.subunit"));
 }
 
 #[test]
@@ -230,26 +217,8 @@ fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
             &[],
         );
     }
-    let stream = s.build();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_subunit-trace"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&stream);
-    });
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 16];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
+    let first = common::assert_closed_pipe_is_quiet("subunit-trace", &[], s.build(), 16);
     assert_eq!(&first, b"{0} pipe.test_0 ");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
 /// What the child has written so far, gathered by a thread, so a test can wait for output

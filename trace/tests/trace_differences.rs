@@ -1,10 +1,10 @@
 //! Each difference from stestr's `subunit_trace` that `trace/DIFFERENCES.md` lists, shown on
 //! both tools: what stestr does (so the list stays true) and what we do instead.
 
-#[path = "trace_common/mod.rs"]
 mod common;
 
-use common::*;
+use common::trace::*;
+use common::write;
 use subunit_emitter::{Packet, Status};
 
 fn both(name: &str, bytes: &[u8], flags: &[&str]) -> (std::process::Output, std::process::Output) {
@@ -204,7 +204,7 @@ fn the_threshold_applies() {
         "{}",
         show(&ours)
     );
-    let ours = crate::common::ours(&stream, &["-d", "-t", "25"], dir.path());
+    let ours = crate::common::trace::ours(&stream, &["-d", "-t", "25"], dir.path());
     assert!(text(&ours.stdout).contains("test_create [1.250000s +25.00%] ... ok"));
 }
 

@@ -4,15 +4,14 @@
 //! and for generated runs with many workers. The differences `trace/DIFFERENCES.md` lists are
 //! checked in `trace_differences.rs`, not skipped here.
 
-#[path = "trace_common/mod.rs"]
 mod common;
 
 use std::path::Path;
 use std::process::Output;
 
-use common::*;
+use common::trace::*;
+use common::write;
 use subunit_emitter::{Packet, Status};
-use subunit_samples::synthetic::{RunSpec, write_run};
 
 /// Every flag combination compared, stdin only (python reads nothing else).
 const FLAG_SETS: &[&[&str]] = &[
@@ -289,15 +288,7 @@ fn generated_runs_with_many_workers_match_stestr() {
     let cases: Vec<_> = [(3000, 16, 7), (500, 3, 11), (200, 40, 5)]
         .into_iter()
         .map(|(tests, workers, seed)| {
-            let (_, bytes) = write_run(
-                RunSpec {
-                    tests,
-                    workers,
-                    seed,
-                },
-                Vec::new(),
-            )
-            .unwrap();
+            let (_, bytes) = common::generated(tests, workers, seed);
             let name = format!("synthetic-{tests}-{workers}w-{seed}");
             let path = write(dir.path(), &format!("{name}.subunit"), &bytes);
             (name, path)

@@ -1,10 +1,9 @@
 //! Snapshots of every human format of `subunit-trace`: plain, colour, abbreviated, failonly,
 //! the `-f` failure section, a crashed worker, `-d` percentages and the attachment flags.
 
-#[path = "trace_common/mod.rs"]
 mod common;
 
-use common::*;
+use common::trace::*;
 use subunit_parser::events::EventReader;
 use subunit_tools::trace::{SuccessAttachments, TimesDb, Trace, TraceOptions};
 

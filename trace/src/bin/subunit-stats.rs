@@ -1,11 +1,10 @@
 //! `subunit-stats`: print the totals of a subunit v2 stream (a drop-in for python-subunit's).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use subunit_tools::cli::{self, ToolError};
-use subunit_tools::stats::{self, FilterOptions};
+use subunit_tools::cli::FilterArgs;
+use subunit_tools::stats;
 
 /// Filter a subunit stream to get aggregate statistics.
 ///
@@ -14,40 +13,10 @@ use subunit_tools::stats::{self, FilterOptions};
 #[derive(Parser, Debug)]
 #[command(name = "subunit-stats", version)]
 struct Args {
-    /// Hide all non subunit input.
-    #[arg(long = "no-passthrough")]
-    no_passthrough: bool,
-    /// Send the output to this path rather than stdout.
-    #[arg(short = 'o', long = "output-to", value_name = "OUTPUT_TO")]
-    output_to: Option<PathBuf>,
-    /// Forward subunit stream on stdout. When set, received non-subunit output will be
-    /// encapsulated in subunit.
-    #[arg(short = 'f', long = "forward")]
-    forward: bool,
-    /// The stream to read (stdin when none; several are read as one stream).
-    files: Vec<PathBuf>,
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    cli::run("subunit-stats", || {
-        let input = cli::open_inputs(&args.files)?;
-        let options = FilterOptions {
-            passthrough: !args.no_passthrough,
-            forward: args.forward,
-        };
-        let mut report = match &args.output_to {
-            Some(path) => Some(
-                std::fs::File::create(path).map_err(|source| ToolError::Input {
-                    path: path.clone(),
-                    source,
-                })?,
-            ),
-            None => None,
-        };
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        let report = report.as_mut().map(|f| f as &mut dyn std::io::Write);
-        stats::run(input, &mut out, report, options)
-    })
+    Args::parse().filter.run("subunit-stats", false, stats::run)
 }

@@ -6,14 +6,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use subunit_emitter::PacketRef;
 use subunit_tools::cli::{self, EXIT_SUCCESS, EXIT_TESTS_FAILED, ToolError};
 use subunit_tools::store::report::{
     HistoryCollector, IdCollector, RunSummary, TestrResult, summarize, write_history, write_slowest,
 };
 use subunit_tools::store::{Store, StoreError};
-use subunit_tools::trace::{ColorWhen, SuccessAttachments, Trace, TraceOptions, cleanup_test_name};
+use subunit_tools::trace::{ColorWhen, Trace, TraceOptions, cleanup_test_name};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -58,6 +58,8 @@ enum Command {
     /// List, show or remove stored runs
     #[command(subcommand)]
     History(History),
+    /// List the tests that both passed and failed on the same code (exit 1 when any)
+    Flaky(subunit_tools::compare::store_cmds::FlakyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +82,8 @@ enum History {
         /// The run id, or `all`
         run_id: String,
     },
+    /// Show one test's status and time over the stored runs
+    Test(subunit_tools::compare::store_cmds::TestHistoryArgs),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -123,7 +127,7 @@ struct TraceArgs {
         default_value = "never",
         default_missing_value = "always"
     )]
-    color: ColorArg,
+    color: ColorWhen,
     /// One character per test
     #[arg(long)]
     abbreviate: bool,
@@ -136,13 +140,6 @@ struct TraceArgs {
     /// Binary attachments too
     #[arg(long)]
     show_binary_attachments: bool,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -233,6 +230,10 @@ fn command(args: Args) -> Result<u8, StoreError> {
             };
             show_run(&store, id, &show)
         }
+        Command::Flaky(a) => subunit_tools::compare::store_cmds::cmd_flaky(&dir, &a),
+        Command::History(History::Test(a)) => {
+            subunit_tools::compare::store_cmds::cmd_test_history(&dir, &a)
+        }
         Command::History(History::Remove { run_id }) => {
             let store = Store::open(&dir)?;
             if run_id == "all" {
@@ -253,22 +254,11 @@ fn stdout() -> BufWriter<io::StdoutLock<'static>> {
 }
 
 fn trace_options(t: &TraceArgs) -> TraceOptions {
-    let color = match t.color {
-        ColorArg::Auto => ColorWhen::Auto,
-        ColorArg::Always => ColorWhen::Always,
-        ColorArg::Never => ColorWhen::Never,
-    };
     TraceOptions {
         post_fails: true,
         abbreviate: t.abbreviate,
-        color: color.resolve_for_stdout(),
-        success_attachments: if t.suppress_attachments {
-            SuccessAttachments::Suppress
-        } else if t.all_attachments {
-            SuccessAttachments::All
-        } else {
-            SuccessAttachments::Output
-        },
+        color: t.color.resolve_for_stdout(),
+        success_attachments: cli::success_attachments(t.suppress_attachments, t.all_attachments),
         show_binary_attachments: t.show_binary_attachments,
         ..TraceOptions::default()
     }

@@ -7,9 +7,9 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use subunit_tools::cli::{self, ToolError};
-use subunit_tools::trace::{ColorWhen, Progress, SuccessAttachments, TimesDb, Trace, TraceOptions};
+use subunit_tools::trace::{ColorWhen, Progress, TimesDb, Trace, TraceOptions};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -59,7 +59,7 @@ struct Args {
         default_value = "auto",
         default_missing_value = "always"
     )]
-    color: ColorArg,
+    color: ColorWhen,
     /// Print no attachments under successful tests
     #[arg(long, conflicts_with = "all_attachments")]
     suppress_attachments: bool,
@@ -74,24 +74,12 @@ struct Args {
     files: Vec<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::run("subunit-trace", || trace(args))
 }
 
 fn trace(args: Args) -> Result<u8, ToolError> {
-    let color = match args.color {
-        ColorArg::Auto => ColorWhen::Auto,
-        ColorArg::Always => ColorWhen::Always,
-        ColorArg::Never => ColorWhen::Never,
-    };
     let opts = TraceOptions {
         no_failure_debug: args.no_failure_debug,
         post_fails: args.fails,
@@ -100,14 +88,11 @@ fn trace(args: Args) -> Result<u8, ToolError> {
         perc_diff: args.perc_diff,
         threshold: args.threshold.unwrap_or(0.0),
         no_summary: args.no_summary,
-        color: color.resolve_for_stdout(),
-        success_attachments: if args.suppress_attachments {
-            SuccessAttachments::Suppress
-        } else if args.all_attachments {
-            SuccessAttachments::All
-        } else {
-            SuccessAttachments::Output
-        },
+        color: args.color.resolve_for_stdout(),
+        success_attachments: cli::success_attachments(
+            args.suppress_attachments,
+            args.all_attachments,
+        ),
         show_binary_attachments: args.show_binary_attachments,
     };
     let times = if args.perc_diff {

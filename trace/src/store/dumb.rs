@@ -82,6 +82,11 @@ impl DumbDb {
     /// an empty `.dat` if there is none (python's flag `'c'`). An index that is missing is
     /// an empty database, as in python.
     pub fn open(base: &Path) -> Result<DumbDb, DumbError> {
+        Self::open_mode(base, true)
+    }
+
+    /// Opens the database for reading (`true`: and writing, creating the `.dat`).
+    fn open_mode(base: &Path, writable: bool) -> Result<DumbDb, DumbError> {
         let dat = with_suffix(base, ".dat");
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -89,8 +94,8 @@ impl DumbDb {
         };
         let data = OpenOptions::new()
             .read(true)
-            .write(true)
-            .create(true)
+            .write(writable)
+            .create(writable)
             .truncate(false)
             .open(&dat)
             .map_err(io(&dat))?;
@@ -133,10 +138,14 @@ impl DumbDb {
         Ok(db)
     }
 
-    /// Opens the database only if its index exists: `None` otherwise, and nothing created.
+    /// Opens the database for reading only if its index exists: `None` otherwise. Nothing is
+    /// created or opened for writing, so a read-only repository can be read.
     pub fn open_existing(base: &Path) -> Result<Option<DumbDb>, DumbError> {
         if with_suffix(base, ".dir").is_file() {
-            Self::open(base).map(Some)
+            // An index without its data file is python's empty-data case: open as `open`
+            // does (creating the `.dat`), so the index is still checked.
+            let writable = !with_suffix(base, ".dat").is_file();
+            Self::open_mode(base, writable).map(Some)
         } else {
             Ok(None)
         }

@@ -1,18 +1,21 @@
-//! Earlier run times for `--perc-diff`: a reader for the `dbm.dumb` files testrepository and
-//! stestr keep test durations in.
+//! Earlier run times for `--perc-diff`, from the `dbm.dumb` files testrepository and stestr
+//! keep test durations in.
 //!
 //! stestr's `subunit_trace` means to compare each test with the time the repository recorded
 //! for it, but only opens `./.testrepository/times.dbm` and only when a file of exactly that
 //! name exists, which `dbm.dumb` (the format stestr always writes) never creates: it writes
 //! `times.dbm.dir` (an index of `'key', (offset, size)` lines) and `times.dbm.dat` (the values).
-//! [`TimesDb::discover`] reads those files: `./.testrepository/times.dbm.*` first (the
-//! repository python looks at), else `./.stestr/times.dbm.*`. A test is looked up by its full
-//! id, then by the id without its `[...]` attributes (the key stestr stores).
+//! [`TimesDb::discover`] reads those files with the run store's reader ([`DumbDb`]):
+//! `./.testrepository/times.dbm.*` first (the repository python looks at), else
+//! `./.stestr/times.dbm.*` (the store's [`Store::times`]). A test is looked up by its full id,
+//! then by the id without its `[...]` attributes (the key stestr stores).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::line::cleanup_test_name;
+use crate::store::dumb::{DumbDb, DumbError};
+use crate::store::{Store, StoreError};
 
 /// Test durations (seconds) from an earlier run, by test id.
 #[derive(Clone, Debug, Default)]
@@ -24,22 +27,12 @@ pub struct TimesDb {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TimesError {
-    /// A file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// The index file holds a line that is not `'key', (offset, size)`.
-    #[error("{path}: line {line}: not a dbm.dumb index entry")]
-    BadIndex {
-        /// The index file.
-        path: String,
-        /// The 1-based line number.
-        line: usize,
-    },
+    /// The `dbm.dumb` files could not be read, or their index is damaged.
+    #[error(transparent)]
+    Db(#[from] DumbError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl TimesDb {
@@ -52,42 +45,33 @@ impl TimesDb {
             let index = base.with_extension("dbm.dir");
             let data = base.with_extension("dbm.dat");
             if index.is_file() && data.is_file() {
-                return Self::open(&index, &data).map(Some);
+                return Self::open(&base).map(Some);
             }
         }
         Ok(None)
     }
 
-    /// Reads a `dbm.dumb` database from its index (`.dir`) and data (`.dat`) files. Values
-    /// that are not numbers are left out, as python's lookup ignores them.
-    pub fn open(index: &Path, data: &Path) -> Result<TimesDb, TimesError> {
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| TimesError::Io { path, source }
+    /// Reads the `dbm.dumb` database `BASE` (`BASE.dir` and `BASE.dat`). Values that are not
+    /// numbers are left out, as python's lookup ignores them.
+    pub fn open(base: &Path) -> Result<TimesDb, TimesError> {
+        let Some(db) = DumbDb::open_existing(base)? else {
+            return Ok(TimesDb::default());
         };
-        let index_bytes = std::fs::read(index).map_err(io(index))?;
-        let data_bytes = std::fs::read(data).map_err(io(data))?;
-        let mut times = HashMap::new();
-        for (n, line) in index_bytes.split(|&b| b == b'\n').enumerate() {
-            let line = line.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            let (key, pos, size) = parse_index_line(line).ok_or_else(|| TimesError::BadIndex {
-                path: index.display().to_string(),
-                line: n + 1,
-            })?;
-            let value = pos
-                .checked_add(size)
-                .and_then(|end| data_bytes.get(pos..end))
-                .and_then(|v| std::str::from_utf8(v).ok())
+        let mut times = HashMap::with_capacity(db.len());
+        for (key, value) in db.items()? {
+            let value = std::str::from_utf8(&value)
+                .ok()
                 .and_then(|v| v.trim().parse::<f64>().ok());
-            match value {
-                Some(v) => times.insert(key, v),
-                None => times.remove(&key),
-            };
+            if let Some(v) = value {
+                times.insert(key, v);
+            }
         }
         Ok(TimesDb { times })
+    }
+
+    /// The times a run store recorded ([`Store::times`]).
+    pub fn from_store(store: &Store) -> Result<TimesDb, TimesError> {
+        Ok(Self::from_entries(store.times()?))
     }
 
     /// A database holding `entries`, for tests and callers that keep times elsewhere.
@@ -113,55 +97,6 @@ impl TimesDb {
                 .then(|| self.times.get(clean.as_bytes()).copied())
                 .flatten()
         })
-    }
-}
-
-/// Parses `'key', (pos, siz)`: the key a Python string literal (as `repr` writes it) of the
-/// key's UTF-8 bytes decoded as Latin-1, the index file being Latin-1 text.
-fn parse_index_line(line: &[u8]) -> Option<(Vec<u8>, usize, usize)> {
-    let (key, rest) = parse_py_str(line)?;
-    let rest = std::str::from_utf8(rest).ok()?.trim();
-    let rest = rest.strip_prefix(',')?.trim().strip_prefix('(')?;
-    let rest = rest.strip_suffix(')')?;
-    let (pos, size) = rest.split_once(',')?;
-    Some((key, pos.trim().parse().ok()?, size.trim().parse().ok()?))
-}
-
-/// A Python `str` literal whose characters are all below U+0100, as bytes; and what follows.
-fn parse_py_str(s: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-    let quote = *s.first()?;
-    if quote != b'\'' && quote != b'"' {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut i = 1;
-    loop {
-        let b = *s.get(i)?;
-        i += 1;
-        match b {
-            b if b == quote => return Some((out, &s[i..])),
-            b'\\' => {
-                let e = *s.get(i)?;
-                i += 1;
-                let hex = |digits: usize, i: &mut usize| -> Option<u32> {
-                    let text = std::str::from_utf8(s.get(*i..*i + digits)?).ok()?;
-                    *i += digits;
-                    u32::from_str_radix(text, 16).ok()
-                };
-                let c = match e {
-                    b'\\' | b'\'' | b'"' => u32::from(e),
-                    b'n' => 10,
-                    b'r' => 13,
-                    b't' => 9,
-                    b'x' => hex(2, &mut i)?,
-                    b'u' => hex(4, &mut i)?,
-                    b'U' => hex(8, &mut i)?,
-                    _ => return None,
-                };
-                out.push(u8::try_from(c).ok()?);
-            }
-            b => out.push(b),
-        }
     }
 }
 
@@ -219,6 +154,31 @@ mod tests {
             err.to_string()
                 .ends_with("line 2: not a dbm.dumb index entry"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_times_a_store_records_are_found() {
+        use subunit_emitter::{Packet, Status, Timestamp};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::init(dir.path()).unwrap();
+        let mut stream = Vec::new();
+        for p in [
+            Packet::status("pkg.t[smoke]", Status::InProgress)
+                .with_timestamp(Timestamp::new(10, 0)),
+            Packet::status("pkg.t[smoke]", Status::Success)
+                .with_timestamp(Timestamp::new(11, 250_000_000)),
+        ] {
+            stream.extend(subunit_emitter::to_vec(&p.as_ref()).unwrap());
+        }
+        store
+            .load(vec![("-".into(), &stream[..])], None, |_| Ok(()))
+            .unwrap();
+        let db = TimesDb::discover(dir.path()).unwrap().unwrap();
+        assert_eq!(db.get("pkg.t[smoke]"), Some(1.25));
+        assert_eq!(
+            TimesDb::from_store(&store).unwrap().get("pkg.t"),
+            Some(1.25)
         );
     }
 }

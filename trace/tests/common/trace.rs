@@ -1,9 +1,7 @@
 //! Shared by the `trace_*` test files: streams built for subunit-trace's cases, and ways to
 //! run our binary and stestr's `subunit_trace` on them.
-#![allow(dead_code)]
-
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use subunit_emitter::{Packet, Status, Timestamp, to_vec};
 
@@ -171,13 +169,6 @@ pub fn crashed_worker_run() -> Vec<u8> {
         .build()
 }
 
-/// Writes `bytes` to a fresh file in `dir`.
-pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).expect("writable temp dir");
-    p
-}
-
 /// Our `subunit-trace` with `args`, the stream on stdin, in `cwd`, with no colour or
 /// failonly settings inherited.
 pub fn ours(stream: &Path, args: &[&str], cwd: &Path) -> Output {
@@ -188,7 +179,7 @@ pub fn ours(stream: &Path, args: &[&str], cwd: &Path) -> Output {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR");
-    run_with_file(cmd, stream)
+    super::run_on_file(cmd, Some(stream))
 }
 
 /// The wrapper that runs stestr's `subunit_trace` as the reference says (importing
@@ -220,16 +211,7 @@ pub fn stestr(stream: &Path, args: &[&str], cwd: &Path) -> Output {
         .args(args)
         .current_dir(cwd)
         .env_remove("TRACE_FAILONLY");
-    run_with_file(cmd, stream)
-}
-
-fn run_with_file(mut cmd: Command, stream: &Path) -> Output {
-    let input = std::fs::File::open(stream).expect("stream file");
-    cmd.stdin(Stdio::from(input))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("command starts")
+    super::run_on_file(cmd, Some(stream))
 }
 
 /// Text for a failure message.

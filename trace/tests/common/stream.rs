@@ -1,5 +1,5 @@
 //! What the golden tests of `subunit-filter`, `subunit-tags`, `subunit-output` and the
-//! converters share: running python's tool and ours on the same input, a synthetic stream with
+//! converters share: running python's tool on the same input as ours, a synthetic stream with
 //! many workers, and the one normalisation the comparison allows.
 //!
 //! The comparison is of bytes. Two things python writes cannot be reproduced and are
@@ -7,11 +7,9 @@
 //! tags is re-encoded with its tags sorted (python writes its set's iteration order, which
 //! changes from run to run), and a timestamp that is not in the input (python stamps the wall
 //! clock where the input has no time) is replaced by zero. Every other byte must be equal.
-#![allow(dead_code)]
-
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use subunit_emitter::{Delivery, Packet, PacketRef, Status, StreamWriter, Tags, Timestamp};
 use subunit_parser::events::EventReader;
@@ -93,23 +91,71 @@ pub fn assert_same_stream(what: &str, python: &[u8], ours: &[u8], input: &[u8]) 
     }
 }
 
-/// Runs our binary `tool` with `args`, stdin from `stdin`.
-pub fn ours(tool: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin(tool).expect("the binary is built");
-    cmd.args(args).write_stdin(stdin.to_vec());
-    cmd.output().expect("the binary runs")
-}
-
 /// Runs python's `tool` with `args`; its standard input is the file `stdin_file` when given
 /// (a regular file, so python batches stray bytes as it does for a file), else empty.
 pub fn python(tool: &str, args: &[&str], stdin_file: Option<&Path>) -> Output {
-    let mut cmd: Command = subunit_samples::python::env().tool_command(tool);
+    let mut cmd = subunit_samples::python::env().tool_command(tool);
     cmd.args(args);
-    match stdin_file {
-        Some(p) => cmd.stdin(std::fs::File::open(p).expect("the input exists")),
-        None => cmd.stdin(Stdio::null()),
-    };
-    cmd.output().expect("python runs")
+    super::run_on_file(cmd, stdin_file)
+}
+
+/// The inputs of a golden test: every v2 sample (name, path, and the error python dies with
+/// on it, if any), and a synthetic run for each `(workers, tests, seed)`, written into `dir`.
+pub fn inputs(dir: &Path, runs: &[(u32, u32, u64)]) -> Vec<(String, PathBuf, Option<String>)> {
+    let mut v: Vec<(String, PathBuf, Option<String>)> = subunit_samples::v2()
+        .into_iter()
+        .map(|s| {
+            let crash = s.description.python_expected().error.clone();
+            (s.name.clone(), s.path.clone(), crash)
+        })
+        .collect();
+    for &(workers, tests, seed) in runs {
+        let p = dir.join(format!("synthetic-{workers}x{tests}.subunit"));
+        std::fs::write(&p, synthetic(workers, tests, seed)).unwrap();
+        v.push((format!("synthetic {workers} workers"), p, None));
+    }
+    v
+}
+
+/// Asserts our run `us` of a tool on `input` did what python's run `py` did: we exit 0 with
+/// nothing on stderr; where python dies part-way with `crash` (see DIFFERENCES.md), what it
+/// wrote before is the start of what we write; otherwise python exits 0 too and both streams
+/// are the same.
+pub fn assert_like_python(what: &str, py: &Output, us: &Output, input: &[u8], crash: Option<&str>) {
+    assert_eq!(
+        us.status.code(),
+        Some(0),
+        "{what}: {}",
+        String::from_utf8_lossy(&us.stderr)
+    );
+    assert!(
+        us.stderr.is_empty(),
+        "{what}: {}",
+        String::from_utf8_lossy(&us.stderr)
+    );
+    if let Some(error) = crash {
+        assert_eq!(py.status.code(), Some(1), "{what}");
+        assert!(
+            String::from_utf8_lossy(&py.stderr).contains(error),
+            "{what}"
+        );
+        let known = timestamps(input);
+        let (p, o) = (normalise(&py.stdout, &known), normalise(&us.stdout, &known));
+        assert!(
+            o.starts_with(&p),
+            "{what}\n--- python\n{}--- ours\n{}",
+            dump(&p),
+            dump(&o)
+        );
+        return;
+    }
+    assert_eq!(
+        py.status.code(),
+        Some(0),
+        "{what}: {}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    assert_same_stream(what, &py.stdout, &us.stdout, input);
 }
 
 /// A small deterministic generator (xorshift).

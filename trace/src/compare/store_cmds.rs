@@ -1,0 +1,73 @@
+//! `subunit-store flaky` and `subunit-store history test`: the store binary's commands over
+//! many runs, kept here so that the binary only routes to them.
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use clap::Args;
+
+use super::history::{flaky, test_history, write_flaky, write_test_history};
+use crate::cli::{EXIT_SUCCESS, EXIT_TESTS_FAILED};
+use crate::store::{Store, StoreError};
+
+/// `subunit-store flaky`.
+#[derive(Debug, Args)]
+pub struct FlakyArgs {
+    /// Only these runs (default: every stored run)
+    #[arg(value_name = "RUN_ID")]
+    pub runs: Vec<String>,
+}
+
+/// `subunit-store history test`.
+#[derive(Debug, Args)]
+pub struct TestHistoryArgs {
+    /// The test id
+    pub test_id: String,
+    /// Only the last N runs
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+}
+
+fn run_ids(store: &Store, given: &[String]) -> Result<Vec<u64>, StoreError> {
+    if given.is_empty() {
+        return store.run_ids();
+    }
+    given.iter().map(|r| store.parse_id(r)).collect()
+}
+
+/// Lists the tests that passed and failed on the same code: exit 1 when there are any.
+pub fn cmd_flaky(dir: &Path, args: &FlakyArgs) -> Result<u8, StoreError> {
+    let store = Store::open(dir)?;
+    let ids = run_ids(&store, &args.runs)?;
+    let found = flaky(&store, &ids)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    write_flaky(&mut out, &found)?;
+    out.flush()?;
+    Ok(if found.is_empty() {
+        EXIT_SUCCESS
+    } else {
+        EXIT_TESTS_FAILED
+    })
+}
+
+/// Shows one test's status and time over the stored runs; an error when no run had it.
+pub fn cmd_test_history(dir: &Path, args: &TestHistoryArgs) -> Result<u8, StoreError> {
+    let store = Store::open(dir)?;
+    let mut ids = store.run_ids()?;
+    if let Some(n) = args.last {
+        ids.drain(..ids.len().saturating_sub(n));
+    }
+    let entries = test_history(&store, &ids, &args.test_id)?;
+    if entries.iter().all(|e| e.status.is_none()) {
+        return Err(StoreError::Io {
+            path: store.base().to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no test {} in the stored runs", args.test_id),
+            ),
+        });
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    write_test_history(&mut out, &args.test_id, &entries)?;
+    Ok(EXIT_SUCCESS)
+}
