@@ -33,7 +33,7 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(name = "subunit-explore", version, after_help = AFTER_HELP)]
 struct Args {
-    /// Open the stestr repository in DIR (DIR/.stestr) instead of a stream file
+    /// Open the stestr repository DIR (`.stestr`, or the directory holding it) instead of a stream file
     #[arg(long, value_name = "DIR", conflicts_with = "file")]
     store: Option<PathBuf>,
     /// With --store: the run to open first (default: the latest)

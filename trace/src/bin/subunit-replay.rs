@@ -34,7 +34,7 @@ struct Args {
     /// Wait at most this many seconds between two packets (implies --realtime)
     #[arg(long, value_name = "SECS", value_parser = non_negative_f64)]
     max_gap: Option<f64>,
-    /// Read the run from the stestr repository in DIR (DIR/.stestr)
+    /// Read the run from the stestr repository DIR (`.stestr`, or the directory holding it)
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
     /// A subunit v2 file (default: stdin; `-` is stdin), or with --store a run id (default:

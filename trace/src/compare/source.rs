@@ -8,7 +8,7 @@ use subunit_emitter::PacketRef;
 use subunit_parser::error::ReadError;
 
 use crate::filter::python_events;
-use crate::store::{REPO_DIR, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Why runs could not be compared.
 #[derive(Debug, thiserror::Error)]
@@ -82,25 +82,9 @@ pub enum Source {
     },
 }
 
-/// Opens the store at `dir`: either the repository directory itself (`.stestr`) or the
-/// directory holding it.
-pub fn open_store(dir: &Path) -> Result<Store, StoreError> {
-    if dir.join(REPO_DIR).is_dir() {
-        return Store::open(dir);
-    }
-    if dir.file_name().is_some_and(|n| n == REPO_DIR) {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        return Store::open(parent);
-    }
-    Store::open(dir)
-}
-
 impl Source {
     /// What a command-line argument names: `-` is stdin, an existing file is a stream file,
-    /// anything else a run id in the store at `store_dir` ([`open_store`]).
+    /// anything else a run id in the store at `store_dir` ([`Store::open`]).
     pub fn resolve(arg: &str, store_dir: &Path) -> Result<Source, CompareError> {
         if arg == "-" {
             return Ok(Source::Stdin);
@@ -122,7 +106,7 @@ impl Source {
         if arg.parse::<u64>().is_err() {
             return Err(no_run("not a run id".into()));
         }
-        let store = match open_store(store_dir) {
+        let store = match Store::open(store_dir) {
             Ok(s) => s,
             Err(StoreError::NotFound(_)) => {
                 return Err(no_run(format!("no repository at {}", store_dir.display())));

@@ -188,9 +188,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the repository in `dir` (`dir/.stestr`).
+    /// Opens the repository in `dir` (`dir/.stestr`), or `dir` itself when it is a `.stestr`
+    /// directory, so every tool takes either the repository or the directory holding it.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let base = dir.join(REPO_DIR);
+        let base = if !dir.join(REPO_DIR).is_dir() && dir.file_name().is_some_and(|n| n == REPO_DIR)
+        {
+            dir.to_path_buf()
+        } else {
+            dir.join(REPO_DIR)
+        };
         let format = base.join("format");
         match fs::read(&format) {
             Ok(text) if text == b"1\n" => Ok(Store { base }),
