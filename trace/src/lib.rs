@@ -5,10 +5,10 @@
 pub mod cli;
 pub mod compare;
 pub mod convert;
-pub mod filter;
-pub mod junit;
 pub mod csv;
 pub mod explore;
+pub mod filter;
+pub mod junit;
 pub mod ls;
 pub mod output;
 pub mod replay;

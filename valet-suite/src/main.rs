@@ -201,7 +201,9 @@ impl SelectArgs {
 
 fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     if spec == "valet" {
-        return Ok(valet_tests::suite(Arc::new(valet_tests::Environment::new()))?);
+        return Ok(valet_tests::suite(Arc::new(
+            valet_tests::Environment::new(),
+        ))?);
     }
     if spec == "examples" {
         return Ok(examples::suite(&Journal::new())?);

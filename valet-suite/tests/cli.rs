@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 fn valet(args: &[&str]) -> Output {
     // The example suite unless another is named (the default suite is the Valet one).
-    let suite: &[&str] = if args.contains(&"--suite") { &[] } else { &["--suite", "examples"] };
+    let suite: &[&str] = if args.contains(&"--suite") {
+        &[]
+    } else {
+        &["--suite", "examples"]
+    };
     Command::new(env!("CARGO_BIN_EXE_valet-suite"))
         .args(suite)
         .args(args)
