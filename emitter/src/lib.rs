@@ -49,7 +49,7 @@ pub mod writer;
 pub use encode::{Chunks, EncodeError, Field, chunk, encode, encoded_len, to_vec};
 pub use model::{
     FILE_CHUNK_SIZE, File, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, MIN_PACKET_LENGTH, Packet,
-    PacketRef, SIGNATURE, Status, TagIter, Tags, Timestamp, flags,
+    PacketRef, SIGNATURE, Status, TagIter, Tags, Timestamp, UtcDateTime, flags,
 };
 pub use report::TestHandle;
 pub use writer::{Delivery, StreamWriter, WriteError, delivery_for};

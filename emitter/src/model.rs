@@ -173,6 +173,50 @@ impl Timestamp {
     pub fn as_secs_f64(self) -> f64 {
         f64::from(self.secs) + f64::from(self.nanos) / 1e9
     }
+
+    /// This time as a UTC calendar date and time of day (proleptic Gregorian).
+    pub fn to_utc(self) -> UtcDateTime {
+        let days = self.secs / 86_400;
+        let rem = self.secs % 86_400;
+        // Howard Hinnant's `civil_from_days`, for days on or after 1970-01-01 (never negative
+        // here, so plain division is floor division).
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let doe = z % 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        UtcDateTime {
+            year: yoe + era * 400 + u32::from(month <= 2),
+            month,
+            day,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+            nanos: self.nanos,
+        }
+    }
+}
+
+/// A [`Timestamp`] as a UTC calendar date and time of day ([`Timestamp::to_utc`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UtcDateTime {
+    /// The year (1970 to 2106 for a 32-bit seconds field).
+    pub year: u32,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// The day of the month, 1 to 31.
+    pub day: u32,
+    /// The hour, 0 to 23.
+    pub hour: u32,
+    /// The minute, 0 to 59.
+    pub minute: u32,
+    /// The second, 0 to 59.
+    pub second: u32,
+    /// The nanoseconds, as the timestamp holds them.
+    pub nanos: u32,
 }
 
 /// The tags of a packet, borrowed. Decoded packets keep the raw wire bytes (already checked)
@@ -506,5 +550,62 @@ impl Packet {
 impl<'a> From<&'a Packet> for PacketRef<'a> {
     fn from(p: &'a Packet) -> Self {
         p.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(secs: u32, nanos: u32) -> (u32, u32, u32, u32, u32, u32, u32) {
+        let t = Timestamp::new(secs, nanos).to_utc();
+        (t.year, t.month, t.day, t.hour, t.minute, t.second, t.nanos)
+    }
+
+    #[test]
+    fn to_utc_gives_known_civil_dates() {
+        assert_eq!(utc(0, 0), (1970, 1, 1, 0, 0, 0, 0));
+        assert_eq!(utc(86_399, 7), (1970, 1, 1, 23, 59, 59, 7));
+        // Leap day of a year divisible by 400.
+        assert_eq!(
+            utc(951_782_400, 123_000_000),
+            (2000, 2, 29, 0, 0, 0, 123_000_000)
+        );
+        assert_eq!(utc(951_868_800, 0), (2000, 3, 1, 0, 0, 0, 0));
+        assert_eq!(
+            utc(1_704_164_645, 678_901_000),
+            (2024, 1, 2, 3, 4, 5, 678_901_000)
+        );
+        assert_eq!(utc(1_795_000_000, 0), (2026, 11, 18, 11, 6, 40, 0));
+        assert_eq!(utc(4_102_444_799, 0), (2099, 12, 31, 23, 59, 59, 0));
+        // 2100 is not a leap year.
+        assert_eq!(utc(4_107_542_400, 0), (2100, 3, 1, 0, 0, 0, 0));
+        assert_eq!(utc(u32::MAX, 0), (2106, 2, 7, 6, 28, 15, 0));
+    }
+
+    #[test]
+    fn to_utc_steps_one_calendar_day_per_86400_seconds() {
+        let leap =
+            |y: u32| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+        let month_len = |y: u32, m: u32| match m {
+            2 if leap(y) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let mut prev = Timestamp::new(3_661, 0).to_utc();
+        for days in 1..49_710u32 {
+            let t = Timestamp::new(days * 86_400 + 3_661, 0).to_utc();
+            let expected = if prev.day < month_len(prev.year, prev.month) {
+                (prev.year, prev.month, prev.day + 1)
+            } else if prev.month < 12 {
+                (prev.year, prev.month + 1, 1)
+            } else {
+                (prev.year + 1, 1, 1)
+            };
+            assert_eq!((t.year, t.month, t.day), expected, "day {days}");
+            assert_eq!((t.hour, t.minute, t.second), (1, 1, 1));
+            prev = t;
+        }
     }
 }

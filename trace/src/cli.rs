@@ -10,12 +10,14 @@
 //! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error |
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::stats::FilterOptions;
-use crate::trace::{ColorWhen, SuccessAttachments};
+use crate::trace::{ColorWhen, Progress, SuccessAttachments, Trace, TraceOptions};
 
 /// Exit status: success.
 pub const EXIT_SUCCESS: u8 = 0;
@@ -193,6 +195,39 @@ pub fn success_attachments(suppress: bool, all: bool) -> SuccessAttachments {
         SuccessAttachments::All
     } else {
         SuccessAttachments::Output
+    }
+}
+
+/// The live trace on stdout: a [`Trace`] with `opts` writing to a duplicate of stdout in
+/// 64 KiB blocks, [live](Trace::live) when [`is_live`] says someone may be watching, with
+/// progress on stderr when stderr is a terminal.
+///
+/// # Errors
+///
+/// Duplicating the stdout descriptor failed.
+pub fn stdout_trace(opts: TraceOptions) -> io::Result<Trace<BufWriter<File>>> {
+    let stdout = File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let live = is_live(&stdout);
+    Ok(
+        Trace::new(BufWriter::with_capacity(64 * 1024, stdout), opts)
+            .live(live)
+            .with_progress(Progress::stderr_if_terminal()),
+    )
+}
+
+/// Whether someone may be watching the output as it comes: a terminal, a pipe or a socket
+/// is flushed whenever the tool is about to wait for input (so each test shows as soon as it
+/// ends and nothing more is at hand); a file (or `/dev/null`) is written in large blocks.
+pub fn is_live(out: &File) -> bool {
+    if out.is_terminal() {
+        return true;
+    }
+    match out.metadata() {
+        Ok(m) => {
+            let t = m.file_type();
+            t.is_fifo() || t.is_socket()
+        }
+        Err(_) => true,
     }
 }
 

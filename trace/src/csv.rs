@@ -60,37 +60,13 @@ pub fn outcome(record: &TestRecord) -> &'static str {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Formats microseconds since the epoch as python's `str()` of a UTC `datetime`.
+/// Formats microseconds since the epoch as python's `str()` of a UTC `datetime`:
+/// `2024-01-02 03:04:06+00:00`, with `.ffffff` when there are microseconds. Times before the
+/// epoch print as the epoch.
 pub fn python_datetime(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
-    let mut s = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    );
-    if frac != 0 {
-        s.push_str(&format!(".{frac:06}"));
-    }
-    s.push_str("+00:00");
-    s
+    let text = crate::v1_writer::format_time(micros.max(0) as u64);
+    let text = text.strip_suffix(".000000").unwrap_or(&text);
+    format!("{text}+00:00")
 }
 
 /// Writes one field, quoted as python's `csv` module quotes in the `excel` dialect.

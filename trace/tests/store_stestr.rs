@@ -100,6 +100,12 @@ fn streams() -> Vec<(String, Vec<u8>)> {
 
 /// The events of a v2 stream, each with its tags sorted.
 fn events_view(bytes: &[u8]) -> Vec<String> {
+    events_view_timed(bytes, true)
+}
+
+/// The events of a v2 stream, each with its tags sorted, and with their timestamps only when
+/// `times` (a damaged run's stored times partly come from the wall clock at load).
+fn events_view_timed(bytes: &[u8], times: bool) -> Vec<String> {
     let mut reader = subunit_parser::events::EventReader::new(bytes);
     let mut out = Vec::new();
     while let Some(ev) = reader.next_event().unwrap() {
@@ -110,7 +116,7 @@ fn events_view(bytes: &[u8]) -> Vec<String> {
             ev.test_id,
             ev.status,
             tags,
-            ev.timestamp,
+            ev.timestamp.filter(|_| times),
             ev.file.map(|f| (f.name, f.content)),
             ev.mime_type
         ));
@@ -216,10 +222,16 @@ fn stored_runs_match_stestrs_files_and_outputs_both_ways() {
         for args in SHOWN {
             let what = format!("{name}: {}", args.join(" "));
             if name.starts_with("damaged") && args.contains(&"--subunit") {
-                // v2 bytes with wall-clock timestamps inside: compared by size only.
+                // v2 with wall-clock timestamps inside (whose varints even differ in
+                // length from one run to the next): the same events, times aside.
                 let a = stestr(theirs.path(), args, b"");
                 let b = ours(mine.path(), args, b"");
-                assert_eq!(a.stdout.len(), b.stdout.len(), "{what}");
+                assert_eq!(a.status.code(), b.status.code(), "{what}");
+                assert_eq!(
+                    events_view_timed(&a.stdout, false),
+                    events_view_timed(&b.stdout, false),
+                    "{what}"
+                );
                 continue;
             }
             if args.contains(&"--subunit") {

@@ -26,9 +26,7 @@
 //! `sample-config` prints the commented sample configuration of every registered option.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::os::fd::AsFd;
-use std::os::unix::fs::FileTypeExt;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,7 +35,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use subunit_emitter::StreamWriter;
-use subunit_tools::trace::{ColorWhen, Progress, Trace, TraceOptions};
+use subunit_tools::trace::{ColorWhen, Trace, TraceOptions};
 use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
 use valet_suite::server::ServerHandle;
@@ -302,40 +300,14 @@ fn log_to_stderr() -> Arc<dyn Fn(&str) + Send + Sync> {
     Arc::new(|m: &str| eprintln!("{m}"))
 }
 
-/// Whether someone may be watching stdout as it comes (as `subunit-trace` decides): a
-/// terminal, a pipe or a socket gets each test as it ends; a file is written in large blocks.
-fn is_live(out: &File) -> bool {
-    if out.is_terminal() {
-        return true;
-    }
-    match out.metadata() {
-        Ok(m) => {
-            let t = m.file_type();
-            t.is_fifo() || t.is_socket()
-        }
-        Err(_) => true,
-    }
-}
-
 /// The live trace on stdout: `subunit-trace`'s sink with its defaults, the colour as asked,
 /// and progress on stderr when stderr is a terminal.
 fn stdout_trace(color: ColorWhen) -> anyhow::Result<Trace<BufWriter<File>>> {
-    let stdout = File::from(
-        io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .context("opening stdout")?,
-    );
-    let live = is_live(&stdout);
     let opts = TraceOptions {
         color: color.resolve_for_stdout(),
         ..TraceOptions::default()
     };
-    Ok(
-        Trace::new(BufWriter::with_capacity(64 * 1024, stdout), opts)
-            .live(live)
-            .with_progress(Progress::stderr_if_terminal()),
-    )
+    subunit_tools::cli::stdout_trace(opts).context("opening stdout")
 }
 
 /// `serve`: the embedded server until SIGINT or SIGTERM.

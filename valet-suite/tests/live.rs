@@ -8,7 +8,7 @@
 //! it. The two runs take different times, so durations are masked before comparing.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -194,11 +194,10 @@ fn concurrent_runs_print_the_same_lines_as_subunit_trace() {
     }
 }
 
-#[test]
-fn lines_appear_as_tests_end() {
-    // Three tests of a second each, serially: the first line is out a second in, the run ends
-    // two seconds later.
-    let mut child = valet_command(&["--suite", "synthetic:1:3:0:1000", "run", "-w", "1"])
+/// `valet-suite --suite SUITE run -w 1` started with stdout and stderr piped: the child, its
+/// stdout and the first line read from it.
+fn first_line_of_one_worker(suite: &str) -> (Child, BufReader<ChildStdout>, String) {
+    let mut child = valet_command(&["--suite", suite, "run", "-w", "1"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,6 +206,14 @@ fn lines_appear_as_tests_end() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
+    (child, out, first)
+}
+
+#[test]
+fn lines_appear_as_tests_end() {
+    // Three tests of a second each, serially: the first line is out a second in, the run ends
+    // two seconds later.
+    let (mut child, mut out, first) = first_line_of_one_worker("synthetic:1:3:0:1000");
     let seen = Instant::now();
     assert!(
         Regex::new(
@@ -359,15 +366,7 @@ fn exit_codes_are_the_runs() {
 
 #[test]
 fn a_reader_that_goes_away_ends_the_run_quietly() {
-    let mut child = valet_command(&["--suite", "synthetic:1:20:0:100", "run", "-w", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
+    let (child, out, _) = first_line_of_one_worker("synthetic:1:20:0:100");
     drop(out);
     let started = Instant::now();
     let o = child.wait_with_output().unwrap();

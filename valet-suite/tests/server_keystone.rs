@@ -1,27 +1,15 @@
 //! Conformance of the embedded server's Keystone v3 subset, through real HTTP on 127.0.0.1:0
 //! with a blocking client on the test thread (never inside the server's runtime).
 
+mod common;
+
 use std::time::Duration;
 
+use common::http::{Resp, client, password_auth};
 use reqwest::Method;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use valet_suite::server::{ServerHandle, ServerOptions, start};
-
-struct Resp {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
 
 struct Fixture {
     server: ServerHandle,
@@ -34,11 +22,10 @@ impl Fixture {
     }
     fn with(opts: ServerOptions) -> Fixture {
         let server = start(opts).expect("server starts");
-        let client = Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Fixture { server, client }
+        Fixture {
+            server,
+            client: client(),
+        }
     }
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.identity_url())
@@ -57,12 +44,7 @@ impl Fixture {
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        let r = rb.send().expect("request sent");
-        Resp {
-            status: r.status().as_u16(),
-            headers: r.headers().clone(),
-            text: r.text().unwrap(),
-        }
+        Resp::send(rb)
     }
     fn auth(&self, user: &str, password: &str, project: &str) -> Resp {
         self.call(
@@ -77,14 +59,6 @@ impl Fixture {
         assert_eq!(r.status, 201, "{}", r.text);
         r.header("x-subject-token").unwrap().to_string()
     }
-}
-
-fn password_auth(user: &str, password: &str, project: &str) -> Value {
-    json!({"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "domain": {"name": "Default"}, "password": password}}},
-        "scope": {"project": {"name": project, "domain": {"name": "Default"}}},
-    }})
 }
 
 fn assert_keystone_error(r: &Resp, code: u16, title: &str) {

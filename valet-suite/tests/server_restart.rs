@@ -2,33 +2,19 @@
 //! placement, project and token; and `valet-suite serve --db PATH` does the same as a process
 //! stopped by SIGTERM.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
+use common::http::{admin_token, client};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use valet_suite::server::{ServerOptions, start};
 
-fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
+/// The admin's token and its project's id.
 fn token(c: &Client, identity: &str) -> (String, String) {
-    let r = c
-        .post(format!("{identity}/auth/tokens"))
-        .json(&json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"name": "Default"}, "password": "admin"}}},
-            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}))
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let t = r.headers()["x-subject-token"].to_str().unwrap().to_string();
-    let body: Value = r.json().unwrap();
+    let (t, body) = admin_token(c, identity);
     (
         t,
         body["token"]["project"]["id"].as_str().unwrap().to_string(),

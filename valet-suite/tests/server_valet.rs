@@ -2,28 +2,15 @@
 //! on 127.0.0.1:0 with a blocking client on the test thread: every endpoint, code, body and
 //! header, and the choices documented in SERVER.md.
 
-use std::collections::HashSet;
-use std::time::Duration;
+mod common;
 
+use std::collections::HashSet;
+
+use common::http::{Resp, admin_token, client};
 use reqwest::Method;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use valet_suite::server::{Inventory, ServerHandle, ServerOptions, start};
-
-struct Resp {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
 
 struct Valet {
     server: ServerHandle,
@@ -40,21 +27,8 @@ impl Valet {
     }
     fn with(opts: ServerOptions) -> Valet {
         let server = start(opts).expect("server starts");
-        let client = Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        let r = client
-            .post(format!("{}/auth/tokens", server.identity_url()))
-            .json(&json!({"auth": {
-                "identity": {"methods": ["password"], "password": {"user": {
-                    "name": "admin", "domain": {"name": "Default"}, "password": "admin"}}},
-                "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-        let token = r.headers()["x-subject-token"].to_str().unwrap().to_string();
-        let body: Value = r.json().unwrap();
+        let client = client();
+        let (token, body) = admin_token(&client, &server.identity_url());
         // The Valet endpoint, read from the catalog as a client must.
         let valet = body["token"]["catalog"]
             .as_array()
@@ -87,12 +61,7 @@ impl Valet {
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        let r = rb.send().expect("request sent");
-        Resp {
-            status: r.status().as_u16(),
-            headers: r.headers().clone(),
-            text: r.text().unwrap(),
-        }
+        Resp::send(rb)
     }
     fn call(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
         self.raw(

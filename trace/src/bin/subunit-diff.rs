@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use subunit_tools::cli::{self, EXIT_SUCCESS, EXIT_TESTS_FAILED, ToolError};
-use subunit_tools::compare::{
-    Baseline, CompareError, Comparison, Options, Source, write_human, write_json,
-};
+use subunit_tools::compare::{CompareError, Options, Source, compare, write_human, write_json};
 
 const AFTER_HELP: &str = "\
 Each run is a file if one of that name exists, `-` for stdin, else a run id in the store.
@@ -86,17 +84,7 @@ fn diff(args: &Args) -> Result<u8, CompareError> {
         min_seconds: args.min_seconds,
         fail_on_slower: args.fail_on_slower,
     };
-    let mut base = Baseline::new();
-    old.read(|ev| {
-        base.event(ev);
-        Ok(())
-    })?;
-    let mut cmp = Comparison::new(base.finish(), opts);
-    new.read(|ev| {
-        cmp.event(ev);
-        Ok(())
-    })?;
-    let result = cmp.finish();
+    let result = compare(&old, &new, opts)?;
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     if args.json {
         write_json(

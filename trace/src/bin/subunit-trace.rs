@@ -1,15 +1,12 @@
 //! `subunit-trace`: stestr's live view of a subunit v2 stream, as a drop-in command.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal};
-use std::os::fd::AsFd;
-use std::os::unix::fs::FileTypeExt;
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use subunit_tools::cli::{self, ToolError};
-use subunit_tools::trace::{ColorWhen, Progress, TimesDb, Trace, TraceOptions};
+use subunit_tools::trace::{ColorWhen, TimesDb, TraceOptions};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -102,27 +99,6 @@ fn trace(args: Args) -> Result<u8, ToolError> {
         None
     };
     let input = cli::open_inputs(&args.files)?;
-    let stdout = File::from(io::stdout().as_fd().try_clone_to_owned()?);
-    let live = is_live(&stdout);
-    let trace = Trace::new(BufWriter::with_capacity(64 * 1024, stdout), opts)
-        .live(live)
-        .with_times(times)
-        .with_progress(Progress::stderr_if_terminal());
+    let trace = cli::stdout_trace(opts)?.with_times(times);
     trace.run(input, &mut io::stderr().lock())
-}
-
-/// Whether someone may be watching the output as it comes: a terminal, a pipe or a socket
-/// is flushed whenever the tool is about to wait for input (so each test shows as soon as it
-/// ends and nothing more is at hand); a file (or `/dev/null`) is written in large blocks.
-fn is_live(out: &File) -> bool {
-    if out.is_terminal() {
-        return true;
-    }
-    match out.metadata() {
-        Ok(m) => {
-            let t = m.file_type();
-            t.is_fifo() || t.is_socket()
-        }
-        Err(_) => true,
-    }
 }

@@ -11,7 +11,6 @@ use subunit_parser::fold::{Fold, TestRecord};
 
 use super::micros;
 use crate::filter::content_type_repr;
-use crate::v1_writer::format_time;
 
 /// What testtools' `StreamSummary` (with stestr's first/last timestamps) finds in a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -238,13 +237,9 @@ pub fn write_summary(
     out.write_all(line.as_bytes())
 }
 
-/// `str(datetime)` of a UTC time python holds in microseconds: `2024-01-02 03:04:06+00:00`,
-/// with `.ffffff` when there are microseconds.
-pub fn py_datetime(us: i64) -> String {
-    let text = format_time(us.max(0) as u64);
-    let text = text.strip_suffix(".000000").unwrap_or(&text);
-    format!("{text}+00:00")
-}
+/// `str(datetime)` of a UTC time python holds in microseconds (the one formatter,
+/// [`python_datetime`](crate::csv::python_datetime)).
+pub use crate::csv::python_datetime as py_datetime;
 
 /// subunit-trace's `get_duration`: `S.ffffffs`.
 pub fn py_duration(us: i64) -> String {

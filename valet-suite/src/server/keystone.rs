@@ -88,26 +88,9 @@ pub(crate) fn bootstrap(store: &Store, admin: &AdminAccount) -> rusqlite::Result
 
 /// Formats milliseconds since the epoch as Keystone does: `2026-11-21T10:00:00.000000Z`.
 pub(crate) fn iso8601(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let micros = ms.rem_euclid(1000) * 1000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    // `YYYY-MM-DD HH:MM:SS.ffffff`; times before 1970 print as the epoch.
+    let text = subunit_tools::v1_writer::format_time(ms.max(0) as u64 * 1000);
+    format!("{}Z", text.replacen(' ', "T", 1))
 }
 
 fn domain_json() -> Value {
@@ -313,14 +296,7 @@ pub(crate) fn dispatch(ctx: &Ctx, store: &Store, req: &Request, rest: &[&str]) -
             "GET" => {
                 require_admin(ctx, store, req, "list_grants")?;
                 find_project_user(store, p, u)?;
-                let roles: Vec<Value> = db(store.roles_of(u, p))?
-                    .iter()
-                    .map(|r| role_json(ctx, r))
-                    .collect();
-                Ok(Reply::json(
-                    200,
-                    json!({"roles": roles, "links": links(ctx, "roles")}),
-                ))
+                Ok(roles_reply(ctx, &db(store.roles_of(u, p))?))
             }
             _ => Err(not_allowed()),
         },
@@ -343,24 +319,14 @@ pub(crate) fn dispatch(ctx: &Ctx, store: &Store, req: &Request, rest: &[&str]) -
                     if db(store.roles_of(u, p))?.iter().any(|x| x.id == *r) {
                         Ok(Reply::empty(204))
                     } else {
-                        Err(keystone_error(
-                            404,
-                            format!(
-                                "Could not find role assignment with role: {r}, user or group: {u}, project, domain, or system: {p}."
-                            ),
-                        ))
+                        Err(no_role_assignment(r, u, p))
                     }
                 }
                 "DELETE" => {
                     if db(store.unassign(p, u, r))? {
                         Ok(Reply::empty(204))
                     } else {
-                        Err(keystone_error(
-                            404,
-                            format!(
-                                "Could not find role assignment with role: {r}, user or group: {u}, project, domain, or system: {p}."
-                            ),
-                        ))
+                        Err(no_role_assignment(r, u, p))
                     }
                 }
                 _ => Err(not_allowed()),
@@ -391,14 +357,7 @@ pub(crate) fn dispatch(ctx: &Ctx, store: &Store, req: &Request, rest: &[&str]) -
         ["v3", "roles"] => match m {
             "GET" => {
                 require_admin(ctx, store, req, "list_roles")?;
-                let roles: Vec<Value> = db(store.roles(req.query("name")))?
-                    .iter()
-                    .map(|r| role_json(ctx, r))
-                    .collect();
-                Ok(Reply::json(
-                    200,
-                    json!({"roles": roles, "links": links(ctx, "roles")}),
-                ))
+                Ok(roles_reply(ctx, &db(store.roles(req.query("name")))?))
             }
             _ => Err(not_allowed()),
         },
@@ -422,6 +381,22 @@ fn version(ctx: &Ctx) -> Value {
         "media-types": [{"base": "application/json",
                          "type": "application/vnd.openstack.identity-v3+json"}],
     })
+}
+
+/// A list of roles, as `GET /v3/roles` and the grant listing reply.
+fn roles_reply(ctx: &Ctx, roles: &[Role]) -> Reply {
+    let roles: Vec<Value> = roles.iter().map(|r| role_json(ctx, r)).collect();
+    Reply::json(200, json!({"roles": roles, "links": links(ctx, "roles")}))
+}
+
+/// The 404 for a grant that does not exist.
+fn no_role_assignment(r: &str, u: &str, p: &str) -> Reply {
+    keystone_error(
+        404,
+        format!(
+            "Could not find role assignment with role: {r}, user or group: {u}, project, domain, or system: {p}."
+        ),
+    )
 }
 
 fn links(ctx: &Ctx, what: &str) -> Value {

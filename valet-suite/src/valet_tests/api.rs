@@ -258,48 +258,17 @@ impl ValetErrorsTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_create_group_without_level", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_create_group_without_level(t))
-            })
-            .idempotent_id("4884770d-59bf-420f-8191-85e721c3f53d"),
-            TestDef::new("test_create_group_with_a_taken_name", |c: &Self, t| {
-                c.base
-                    .logged(t, |t| c.test_create_group_with_a_taken_name(t))
-            })
-            .idempotent_id("34205cfb-6e77-48d9-b6a2-a9a5d0623947"),
-            TestDef::new("test_without_a_token", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_without_a_token(t))
-            })
-            .idempotent_id("c550f678-2a8c-4f3d-87d1-6c72137b02b0"),
-            TestDef::new("test_show_unknown_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_show_unknown_group(t))
-            })
-            .idempotent_id("c45bc9c3-ed9c-479c-a71c-dd6ccee81f18"),
-            TestDef::new("test_verify_a_non_member", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_verify_a_non_member(t))
-            })
-            .idempotent_id("aa9c15ff-294e-4a2a-86ed-015d0365fd5c"),
-            TestDef::new("test_show_unknown_plan", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_show_unknown_plan(t))
-            })
-            .idempotent_id("d7f92e78-898f-4009-b4ee-68694763dad3"),
-            TestDef::new("test_post_to_members", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_post_to_members(t))
-            })
-            .idempotent_id("0ad1f157-9c12-4d37-a6c0-9753cf807374"),
-            TestDef::new("test_delete_a_group_with_members", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_delete_a_group_with_members(t))
-            })
-            .idempotent_id("cc7eeeb3-c571-4be0-884c-8baf3714ece1"),
-            TestDef::new("test_add_unknown_tenants", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_add_unknown_tenants(t))
-            })
-            .idempotent_id("085740f0-f5f5-43dd-a584-d9b6cb7e90dc"),
-            TestDef::new("test_migrate_two_resources", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_migrate_two_resources(t))
-            })
-            .idempotent_id("23c1f9ba-bafd-4997-b86f-a5193260d9f3"),
+        super::logged_defs![
+            test_create_group_without_level => "4884770d-59bf-420f-8191-85e721c3f53d",
+            test_create_group_with_a_taken_name => "34205cfb-6e77-48d9-b6a2-a9a5d0623947",
+            test_without_a_token => "c550f678-2a8c-4f3d-87d1-6c72137b02b0",
+            test_show_unknown_group => "c45bc9c3-ed9c-479c-a71c-dd6ccee81f18",
+            test_verify_a_non_member => "aa9c15ff-294e-4a2a-86ed-015d0365fd5c",
+            test_show_unknown_plan => "d7f92e78-898f-4009-b4ee-68694763dad3",
+            test_post_to_members => "0ad1f157-9c12-4d37-a6c0-9753cf807374",
+            test_delete_a_group_with_members => "cc7eeeb3-c571-4be0-884c-8baf3714ece1",
+            test_add_unknown_tenants => "085740f0-f5f5-43dd-a584-d9b6cb7e90dc",
+            test_migrate_two_resources => "23c1f9ba-bafd-4997-b86f-a5193260d9f3",
         ]
     }
 }
@@ -409,29 +378,12 @@ impl ValetPlacementsTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_list_placements_of_a_plan", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_list_placements_of_a_plan(t))
-            })
-            .idempotent_id("c393bffc-3cfb-4879-b1ad-f8732ac3b898"),
-            TestDef::new("test_show_placement_by_orchestration_id", |c: &Self, t| {
-                c.base
-                    .logged(t, |t| c.test_show_placement_by_orchestration_id(t))
-            })
-            .idempotent_id("667fb5e1-0163-4d1f-a624-fe987deb8431"),
-            TestDef::new("test_reserve_placement", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_reserve_placement(t))
-            })
-            .idempotent_id("d91432c1-73e1-4f86-8fd4-3faa68c261f1"),
-            TestDef::new("test_invalid_placement_action", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_invalid_placement_action(t))
-            })
-            .idempotent_id("d878eb59-3e8a-4503-af67-cee0b9791ba4"),
-            TestDef::new("test_placements_go_with_their_plan", |c: &Self, t| {
-                c.base
-                    .logged(t, |t| c.test_placements_go_with_their_plan(t))
-            })
-            .idempotent_id("b54f0dc2-aee8-4d0e-93a8-d2e1030fa491"),
+        super::logged_defs![
+            test_list_placements_of_a_plan => "c393bffc-3cfb-4879-b1ad-f8732ac3b898",
+            test_show_placement_by_orchestration_id => "667fb5e1-0163-4d1f-a624-fe987deb8431",
+            test_reserve_placement => "d91432c1-73e1-4f86-8fd4-3faa68c261f1",
+            test_invalid_placement_action => "d878eb59-3e8a-4503-af67-cee0b9791ba4",
+            test_placements_go_with_their_plan => "b54f0dc2-aee8-4d0e-93a8-d2e1030fa491",
         ]
     }
 }
@@ -502,27 +454,12 @@ impl ValetStatusTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_status", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_status(t))
-            })
-            .idempotent_id("aee6ed2c-8bd3-4f50-a539-c49f3a8c1fe6"),
-            TestDef::new("test_status_head", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_status_head(t))
-            })
-            .idempotent_id("19d8aff2-afb9-4744-922e-3a5c2260bc1f"),
-            TestDef::new("test_resources", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_resources(t))
-            })
-            .idempotent_id("7f12338a-ac84-4e13-b9ae-192aba44ebe1"),
-            TestDef::new("test_versions", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_versions(t))
-            })
-            .idempotent_id("6a2bd8bc-ddb8-483d-953f-eb88cbf4a986"),
-            TestDef::new("test_options", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_options(t))
-            })
-            .idempotent_id("37bd0695-cb75-4a52-aacc-8c51e605dccf"),
+        super::logged_defs![
+            test_status => "aee6ed2c-8bd3-4f50-a539-c49f3a8c1fe6",
+            test_status_head => "19d8aff2-afb9-4744-922e-3a5c2260bc1f",
+            test_resources => "7f12338a-ac84-4e13-b9ae-192aba44ebe1",
+            test_versions => "6a2bd8bc-ddb8-483d-953f-eb88cbf4a986",
+            test_options => "37bd0695-cb75-4a52-aacc-8c51e605dccf",
         ]
     }
 }

@@ -111,28 +111,12 @@ impl ValetGroupsTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_list_groups", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_list_groups(t))
-            })
-            .idempotent_id("b2655098-5a0d-11e6-9efd-525400af9658"),
-            TestDef::new("test_create_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_create_group(t))
-            })
-            .idempotent_id("2ab0337e-6472-11e6-b6c6-080027824017"),
-            TestDef::new("test_delete_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_delete_group(t))
-            })
-            .idempotent_id("35f0aa20-6472-11e6-b6c6-080027824017"),
-            TestDef::new("test_update_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_update_group(t))
-            })
-            .idempotent_id("460d86e4-6472-11e6-b6c6-080027824017")
-            .smoke(),
-            TestDef::new("test_show_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_show_group(t))
-            })
-            .idempotent_id("4f660e50-6472-11e6-b6c6-080027824017"),
+        super::logged_defs![
+            test_list_groups => "b2655098-5a0d-11e6-9efd-525400af9658",
+            test_create_group => "2ab0337e-6472-11e6-b6c6-080027824017",
+            test_delete_group => "35f0aa20-6472-11e6-b6c6-080027824017",
+            test_update_group => "460d86e4-6472-11e6-b6c6-080027824017".smoke(),
+            test_show_group => "4f660e50-6472-11e6-b6c6-080027824017",
         ]
     }
 }

@@ -130,34 +130,12 @@ impl ValetGroupsMembersTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_add_single_member_to_a_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_add_single_member_to_a_group(t))
-            })
-            .idempotent_id("5aeec320-65d5-11e6-8b77-86f30ca893d3"),
-            TestDef::new("test_add_multiple_members_to_a_group", |c: &Self, t| {
-                c.base
-                    .logged(t, |t| c.test_add_multiple_members_to_a_group(t))
-            })
-            .idempotent_id("5aeec6f4-65d5-11e6-8b77-86f30ca893d3"),
-            TestDef::new(
-                "test_add_single_member_to_a_group_and_verify_membership",
-                |c: &Self, t| {
-                    c.base.logged(t, |t| {
-                        c.test_add_single_member_to_a_group_and_verify_membership(t)
-                    })
-                },
-            )
-            .idempotent_id("5aeec8b6-65d5-11e6-8b77-86f30ca893d3"),
-            TestDef::new("test_delete_member_from_group", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_delete_member_from_group(t))
-            })
-            .idempotent_id("5aeec99c-65d5-11e6-8b77-86f30ca893d3"),
-            TestDef::new("test_delete_all_members_from_group", |c: &Self, t| {
-                c.base
-                    .logged(t, |t| c.test_delete_all_members_from_group(t))
-            })
-            .idempotent_id("5aeecb68-65d5-11e6-8b77-86f30ca893d3"),
+        super::logged_defs![
+            test_add_single_member_to_a_group => "5aeec320-65d5-11e6-8b77-86f30ca893d3",
+            test_add_multiple_members_to_a_group => "5aeec6f4-65d5-11e6-8b77-86f30ca893d3",
+            test_add_single_member_to_a_group_and_verify_membership => "5aeec8b6-65d5-11e6-8b77-86f30ca893d3",
+            test_delete_member_from_group => "5aeec99c-65d5-11e6-8b77-86f30ca893d3",
+            test_delete_all_members_from_group => "5aeecb68-65d5-11e6-8b77-86f30ca893d3",
         ]
     }
 }

@@ -45,6 +45,22 @@ use crate::failure::Failure;
 use crate::spec::SpecError;
 use crate::suite::Suite;
 
+/// A Valet API class's `defs()` list: each method (a test of the same name) run through
+/// [`Base::logged`](base::Base::logged), with its idempotent id and any further markers
+/// (`test_x => "id".smoke()`).
+macro_rules! logged_defs {
+    ($($method:ident => $id:literal $(.$marker:ident())*),* $(,)?) => {
+        vec![$(
+            $crate::spec::TestDef::new(stringify!($method), |c: &Self, t| {
+                c.base.logged(t, |t| c.$method(t))
+            })
+            .idempotent_id($id)
+            $(.$marker())*
+        ),*]
+    };
+}
+pub(crate) use logged_defs;
+
 /// Implements `TestClass` for a Valet API class with a `base: Base` field and a `defs()`.
 macro_rules! valet_class {
     ($ty:ident, $module:expr, $name:expr) => {

@@ -107,15 +107,9 @@ impl ValetPlanTest {
     }
 
     pub(crate) fn defs() -> Vec<TestDef<Self>> {
-        vec![
-            TestDef::new("test_create_plan", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_create_plan(t))
-            })
-            .idempotent_id("f25ea766-c91e-40ca-b96c-dff42129803d"),
-            TestDef::new("test_update_plan_action_migrate", |c: &Self, t| {
-                c.base.logged(t, |t| c.test_update_plan_action_migrate(t))
-            })
-            .idempotent_id("973635f4-b5c9-4b78-81e7-d273e1782afc"),
+        super::logged_defs![
+            test_create_plan => "f25ea766-c91e-40ca-b96c-dff42129803d",
+            test_update_plan_action_migrate => "973635f4-b5c9-4b78-81e7-d273e1782afc",
         ]
     }
 }

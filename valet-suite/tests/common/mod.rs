@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+
 use subunit::io::sync::iter_stream;
 use subunit::types::stream::ScannedItem;
 use subunit::types::teststatus::TestStatus;
