@@ -72,6 +72,7 @@ use subunit_parser::fold::{Attachment, TestRecord};
 use crate::cli::{EXIT_SUCCESS, EXIT_TESTS_FAILED, ToolError};
 use crate::filter::content_type_repr;
 use crate::stats::{FilterOptions, Passthrough, python_micros, run_filter};
+use crate::trace::text::{Charset, charset_named, decode_whole};
 
 /// How many bytes of test cases are held in memory before they spill to a temporary file.
 pub const SPOOL_MEMORY: usize = 8 << 20;
@@ -147,36 +148,12 @@ fn charset_of(repr: &str) -> Option<&str> {
 /// (bytes invalid in the charset, a charset python does not know, a type that is not text),
 /// this reads on: bad bytes become U+FFFD, unknown charsets read as UTF-8.
 fn decode(attachment: &Attachment, repr: &str) -> String {
-    let bytes = &attachment.content;
     let charset = if primary_type(repr) == "text" {
-        charset_of(repr).unwrap_or("iso-8859-1")
+        charset_of(repr).map_or(Charset::Latin1, charset_named)
     } else {
-        "utf-8"
+        Charset::Utf8
     };
-    let norm: String = charset
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '-' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    match norm.as_str() {
-        "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "iso8859" | "8859"
-        | "cp819" | "iso_ir_100" | "csisolatin1" => bytes.iter().map(|&b| char::from(b)).collect(),
-        "ascii" | "us_ascii" | "646" | "us" | "cp367" | "csascii" | "ibm367" | "iso646_us"
-        | "iso_ir_6" | "ansi_x3.4_1968" | "ansi_x3_4_1968" | "ansi_x3.4_1986" => bytes
-            .iter()
-            .map(|&b| {
-                if b.is_ascii() {
-                    char::from(b)
-                } else {
-                    char::REPLACEMENT_CHARACTER
-                }
-            })
-            .collect(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
-    }
+    decode_whole(charset, &attachment.content)
 }
 
 /// python's `str.isspace` (Rust's `char::is_whitespace` plus the four separators

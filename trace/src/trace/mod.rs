@@ -32,7 +32,7 @@ mod live;
 mod progress;
 mod sink;
 mod summary;
-mod text;
+pub(crate) mod text;
 mod times;
 
 pub use color::ColorWhen;

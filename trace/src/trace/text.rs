@@ -57,7 +57,7 @@ impl ContentType {
 
 /// The charset python's codec registry finds under `name`. Names it would not find (python
 /// raises `LookupError`) and charsets not listed here read as UTF-8.
-fn charset_named(name: &str) -> Charset {
+pub(crate) fn charset_named(name: &str) -> Charset {
     let norm: String = name
         .trim()
         .chars()
@@ -153,6 +153,16 @@ impl TextDecoder {
             out.push(char::REPLACEMENT_CHARACTER);
         }
     }
+}
+
+/// A whole content decoded at once, bad bytes as U+FFFD (python's `errors="replace"`).
+pub(crate) fn decode_whole(charset: Charset, bytes: &[u8]) -> String {
+    let mut decoder = TextDecoder::new(charset);
+    let (mut text, mut rest) = (String::new(), String::new());
+    decoder.chunk(bytes, &mut text);
+    decoder.finish(&mut rest);
+    text.push_str(&rest);
+    text
 }
 
 /// Python's `repr(bytes)`: `b'...'`, or `b"..."` when the bytes hold `'` but no `"`.
