@@ -828,6 +828,15 @@ mod tests {
         packets(&f.finish().unwrap())
     }
 
+    /// The tests the filter let through, with their final statuses, in output order.
+    fn finals(config: FilterConfig, events: &[Packet]) -> Vec<(String, Status)> {
+        filter(config, events)
+            .into_iter()
+            .filter(|p| p.status.is_final())
+            .map(|p| (p.test_id.unwrap(), p.status))
+            .collect()
+    }
+
     fn ts(s: u32) -> Timestamp {
         Timestamp::new(1_700_000_000 + s, 0)
     }
@@ -878,11 +887,7 @@ mod tests {
         events.extend(run_of("ux", Status::UxSuccess, &[]));
         events.extend(run_of("sk", Status::Skip, &[]));
         let ids = |c: FilterConfig| -> Vec<String> {
-            filter(c, &events)
-                .into_iter()
-                .filter(|p| p.status.is_final())
-                .map(|p| p.test_id.unwrap())
-                .collect()
+            finals(c, &events).into_iter().map(|(id, _)| id).collect()
         };
         assert_eq!(ids(FilterConfig::default()), ["ux", "sk"]);
         let all = FilterConfig {
@@ -924,11 +929,7 @@ mod tests {
             exclude_xfail: false,
             ..FilterConfig::default()
         };
-        let got: Vec<(String, Status)> = filter(c, &events)
-            .into_iter()
-            .filter(|p| p.status.is_final())
-            .map(|p| (p.test_id.unwrap(), p.status))
-            .collect();
+        let got = finals(c, &events);
         assert_eq!(
             got,
             [
@@ -944,11 +945,7 @@ mod tests {
             Packet::status("a", Status::InProgress),
             Packet::status("b", Status::InProgress),
         ];
-        let got: Vec<(String, Status)> = filter(FilterConfig::default(), &events)
-            .into_iter()
-            .filter(|p| p.status.is_final())
-            .map(|p| (p.test_id.unwrap(), p.status))
-            .collect();
+        let got = finals(FilterConfig::default(), &events);
         assert_eq!(
             got,
             [
