@@ -16,8 +16,7 @@ pub const MAX_PACKET_LENGTH: usize = 4_194_303;
 /// The smallest packet: signature, two flag bytes, a one-byte length and the CRC.
 pub const MIN_PACKET_LENGTH: usize = 8;
 
-/// The largest value a subunit varint can hold (30 bits).
-pub const MAX_VARINT: u32 = (1 << 30) - 1;
+pub use crate::varint::MAX_VARINT;
 
 /// The attachment chunk size `subunit-output` uses (3.5 MiB); the emitter splits at most this
 /// many content bytes into one packet.
@@ -160,6 +159,32 @@ impl Timestamp {
             },
             Err(_) => Timestamp::default(),
         }
+    }
+
+    /// This time as python-subunit holds it: rounded to whole microseconds as
+    /// `timedelta(microseconds=nanos / 1000)` rounds (half to even), a carry going into the
+    /// seconds.
+    pub fn python_rounded(self) -> Timestamp {
+        let micros = self.python_micros();
+        Timestamp::from_micros(micros)
+    }
+
+    /// This time in whole microseconds since the epoch, rounded as python-subunit rounds it
+    /// (see [`Timestamp::python_rounded`]).
+    pub fn python_micros(self) -> u64 {
+        let (whole, rest) = (u64::from(self.nanos / 1000), self.nanos % 1000);
+        let micros = match rest.cmp(&500) {
+            std::cmp::Ordering::Less => whole,
+            std::cmp::Ordering::Greater => whole + 1,
+            std::cmp::Ordering::Equal => whole + (whole & 1),
+        };
+        u64::from(self.secs) * 1_000_000 + micros
+    }
+
+    /// A timestamp from whole microseconds since the epoch; past 2106 the seconds saturate.
+    pub fn from_micros(micros: u64) -> Timestamp {
+        let secs = u32::try_from(micros / 1_000_000).unwrap_or(u32::MAX);
+        Timestamp::new(secs, (micros % 1_000_000) as u32 * 1000)
     }
 
     /// This time as a [`std::time::SystemTime`].
@@ -556,6 +581,23 @@ impl<'a> From<&'a Packet> for PacketRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_rounding_is_half_to_even_with_carry() {
+        let r = |secs, nanos| Timestamp::new(secs, nanos).python_rounded();
+        assert_eq!(r(1, 1_500), Timestamp::new(1, 2_000));
+        assert_eq!(r(1, 2_500), Timestamp::new(1, 2_000));
+        assert_eq!(r(1, 2_501), Timestamp::new(1, 3_000));
+        assert_eq!(r(1, 999_999_600), Timestamp::new(2, 0));
+        assert_eq!(Timestamp::new(3, 4_499).python_micros(), 3_000_004);
+        assert_eq!(Timestamp::from_micros(3_000_004), Timestamp::new(3, 4_000));
+        // Nanoseconds past one second (the wire allows 30 bits) carry into the seconds.
+        assert_eq!(
+            Timestamp::new(10, 1_073_741_823).python_micros(),
+            11_073_742
+        );
+        assert_eq!(Timestamp::new(10, 999_999_999).python_micros(), 11_000_000);
+    }
 
     fn utc(secs: u32, nanos: u32) -> (u32, u32, u32, u32, u32, u32, u32) {
         let t = Timestamp::new(secs, nanos).to_utc();

@@ -1,7 +1,8 @@
 //! The subunit varint: big-endian, its top two bits giving the total length (1 to 4 bytes),
 //! the remaining 6, 14, 22 or 30 bits the value.
 
-use crate::model::MAX_VARINT;
+/// The largest value a subunit varint can hold (30 bits).
+pub const MAX_VARINT: u32 = (1 << 30) - 1;
 
 /// How many bytes the shortest encoding of `value` takes, or `None` past [`MAX_VARINT`].
 #[inline]

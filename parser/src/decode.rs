@@ -409,6 +409,7 @@ fn plain_ascii(raw: &[u8]) -> Option<&str> {
         return None;
     }
     // SAFETY: every byte is below 0x80, so `raw` is ASCII, which is valid UTF-8.
+    #[allow(unsafe_code)]
     Some(unsafe { std::str::from_utf8_unchecked(raw) })
 }
 

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use subunit_emitter::{File, Packet, Status, Timestamp};
 use subunit_parser::events::EventReader;
 use subunit_parser::fold::{Fold, Summary, TestRecord};
-use subunit_samples::{Format, hex, python, python_micros};
+use subunit_samples::{Format, hex, python};
 
 /// Our records, in testtools' order.
 fn fold(bytes: &[u8]) -> Vec<TestRecord> {
@@ -42,8 +42,8 @@ fn record_json(r: &TestRecord) -> Value {
         "route_code": r.route_code,
         "status": r.status_name(),
         "tags": r.tags,
-        "start": r.start.map(python_micros),
-        "end": r.end.map(python_micros),
+        "start": r.start.map(Timestamp::python_micros),
+        "end": r.end.map(Timestamp::python_micros),
         "details": r.attachments.iter().map(|a| json!({
             "name": a.name,
             "mime_type": a.mime_type,

@@ -11,21 +11,6 @@ use subunit_emitter::{PacketRef, Status, Timestamp};
 
 use crate::description::hex;
 
-/// The timestamp as python-subunit sees it: whole microseconds since the epoch.
-///
-/// Python builds `EPOCH + timedelta(seconds=secs, microseconds=nanos / 1000)`, and timedelta
-/// rounds fractional microseconds half to even; nanoseconds past a second carry over.
-pub fn python_micros(ts: Timestamp) -> u64 {
-    let whole = u64::from(ts.nanos / 1000);
-    let rest = ts.nanos % 1000;
-    let micros = match rest.cmp(&500) {
-        std::cmp::Ordering::Less => whole,
-        std::cmp::Ordering::Greater => whole + 1,
-        std::cmp::Ordering::Equal => whole + (whole & 1),
-    };
-    u64::from(ts.secs) * 1_000_000 + micros
-}
-
 /// One packet as the JSON object python's event dumper prints for the same event.
 pub fn event_json(p: &PacketRef<'_>) -> Value {
     let tags = p.tags.map(|t| {
@@ -44,7 +29,7 @@ pub fn event_json(p: &PacketRef<'_>) -> Value {
         "eof": p.eof,
         "mime_type": p.mime_type,
         "route_code": p.route_code,
-        "timestamp": p.timestamp.map(python_micros),
+        "timestamp": p.timestamp.map(Timestamp::python_micros),
     })
 }
 
@@ -91,19 +76,6 @@ pub fn coalesce_stdout(events: Vec<Value>) -> Vec<Value> {
 mod tests {
     use super::*;
     use subunit_emitter::Packet;
-
-    #[test]
-    fn micros_round_half_to_even_like_timedelta() {
-        let t = |nanos| python_micros(Timestamp::new(10, nanos));
-        assert_eq!(t(678_901_000), 10_678_901);
-        assert_eq!(t(1_499), 10_000_001);
-        assert_eq!(t(1_500), 10_000_002);
-        assert_eq!(t(2_500), 10_000_002);
-        assert_eq!(t(2_501), 10_000_003);
-        assert_eq!(t(999_999_999), 11_000_000);
-        // Nanoseconds past one second (the wire allows 30 bits) carry into the seconds.
-        assert_eq!(t(1_073_741_823), 11_073_742);
-    }
 
     #[test]
     fn a_packet_becomes_python_shaped_json() {

@@ -46,6 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod description;
 pub mod events;
@@ -60,7 +61,7 @@ pub use description::{
     Description, DescriptionError, Expected, FileDesc, Format, Found, FoundFile, FoundTest,
     Mismatches, Origin, PARSER_TEST_ID, TestDesc, digest, from_hex, hex,
 };
-pub use events::{coalesce_stdout, event_json, is_stray_stdout, python_micros};
+pub use events::{coalesce_stdout, event_json, is_stray_stdout};
 pub use generate::{DAMAGED_NAMES, damaged_samples, emitter_sample};
 
 /// One sample stream and its description.

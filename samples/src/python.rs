@@ -1,7 +1,7 @@
 //! The pinned Python reference: virtual environments with exactly the Python tools we compare
 //! against, made once under the build directory and shared by every test binary.
 //!
-//! [`env`] is python-subunit 1.4.6, testtools 2.9.1, stestr 4.2.1, junitxml (which
+//! [`env()`] is python-subunit 1.4.6, testtools 2.9.1, stestr 4.2.1, junitxml (which
 //! `subunit2junitxml` needs) and two JUnit readers (xmlschema, junitparser) for checking our
 //! JUnit output. [`tempest_env`] is Tempest 47.0.0 with the same python-subunit and testtools,
 //! for the lifecycle comparisons. Each is made on first use with `python3 -m venv` and pip. Test binaries run as parallel
@@ -9,7 +9,7 @@
 //! of the race throws its copy away and uses the winner's. The environment's name carries the
 //! pins and the interpreter's version, so a new pin or a new Python gets a new environment.
 //!
-//! When the environment cannot be made, [`env`] panics saying what failed and how to fix it:
+//! When the environment cannot be made, [`env()`] panics saying what failed and how to fix it:
 //! the interop tests are never skipped silently.
 //!
 //! `SUBUNIT_SAMPLES_PYTHON` names the interpreter to build from (default `python3`).
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The packages of [`env`], pinned: the reference tools and the dependencies that matter.
+/// The packages of [`env()`], pinned: the reference tools and the dependencies that matter.
 pub const PINS: &[&str] = &[
     "python-subunit==1.4.6",
     "testtools==2.9.1",

@@ -1,6 +1,7 @@
 //! The stream tools: `subunit-trace` and python-subunit's filters and converters, as a library
 //! of sinks over the parser's events and records, and thin binaries on top.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod compare;

@@ -17,7 +17,7 @@ use subunit_parser::reader::{Item, PacketReader};
 
 /// python's microseconds for a timestamp (what both tools write back).
 pub fn micros(t: Timestamp) -> u64 {
-    subunit_samples::python_micros(t)
+    t.python_micros()
 }
 
 /// Every timestamp of a stream, as python holds them.

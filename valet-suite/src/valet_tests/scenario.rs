@@ -324,7 +324,7 @@ pub struct ScenarioClass {
     tests: &'static [ScenarioTest],
 }
 
-/// Every scenario class of [`SCENARIO_TABLE`].
+/// Every scenario class of `SCENARIO_TABLE`.
 pub fn scenario_classes() -> Vec<ScenarioClass> {
     SCENARIO_TABLE
         .iter()
