@@ -91,10 +91,11 @@
 //! hashed with `std`'s SipHash, so a hostile stream cannot make the lookups quadratic. A test that begins and ends in one packet (an `exists` listing, say) never enters
 //! the map at all.
 
-use std::borrow::{Borrow, Cow};
-use std::collections::hash_map::{Entry, RandomState};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use std::time::Duration;
 
 use subunit_emitter::{PacketRef, Status, Tags, Timestamp};
@@ -281,7 +282,7 @@ impl Fold {
             id,
             route: event.route_code,
         };
-        let hash = self.open.quick_hash(&view);
+        let hash = self.open.hash(&view);
         if event.status.is_final() {
             let (key, mut open) = match self.open.remove(hash, &view) {
                 Some(entry) => entry,
@@ -446,185 +447,72 @@ fn replace_tags(set: &mut BTreeSet<String>, tags: Tags<'_>) {
     }
 }
 
-/// The open records, looked up with one cheap hash per event.
+/// The open records, looked up with one hash per event.
 ///
-/// Hashing whole test ids (often over 100 bytes) with `std`'s DoS-resistant SipHash was a third
-/// of the fold's time, and `HashMap::insert` after a missed lookup hashes the key a second time.
-/// So each event's key gets one *quick* hash ([`quick_hash`], seeded per fold), and the main map
-/// is keyed by that hash itself, one record per hash, confirmed on the full key. A record whose
-/// quick hash is already taken by a different key goes to `overflow`, an ordinary map hashed
-/// with SipHash on the full key. Correctness never rests on the quick hash, and a stream built
-/// to collide in it costs one extra hash per event, never a quadratic scan.
-///
-/// Invariant: a key is in at most one of the two maps.
-#[derive(Debug)]
+/// A [`hashbrown::HashTable`] of `(key, record)`, hashed with foldhash seeded per fold: the
+/// event's borrowed key is hashed once and that hash serves the lookup, the removal and the
+/// insertion, and no lookup allocates. foldhash is fast on long test ids (SipHash on whole ids
+/// was a third of the fold's time) and seeded, so a stream cannot choose its collisions without
+/// knowing the seed; a collision only costs a key comparison.
+#[derive(Debug, Default)]
 struct OpenTable {
-    seed: u64,
-    quick: HashMap<u64, (Key, Open), BuildHasherDefault<PassThrough>>,
-    overflow: HashMap<Key, Open>,
-    /// Tests only: every key gets the same quick hash, so all but one go to `overflow`.
+    hasher: foldhash::fast::RandomState,
+    table: HashTable<(Key, Open)>,
+    /// Tests only: every key gets the same hash.
     #[cfg(test)]
     collide: bool,
 }
 
-impl Default for OpenTable {
-    fn default() -> Self {
-        OpenTable {
-            seed: RandomState::new().hash_one(0x5375_6275_6e69_7432_u64),
-            quick: HashMap::default(),
-            overflow: HashMap::new(),
-            #[cfg(test)]
-            collide: false,
-        }
-    }
-}
-
 impl OpenTable {
-    fn quick_hash(&self, key: &KeyRef<'_>) -> u64 {
+    fn hash(&self, key: &KeyRef<'_>) -> u64 {
         #[cfg(test)]
         if self.collide {
             return 0;
         }
-        quick_hash(self.seed, key.id, key.route)
+        key_hash(&self.hasher, key.id, key.route)
     }
 
     fn len(&self) -> usize {
-        self.quick.len() + self.overflow.len()
+        self.table.len()
     }
 
     fn get_mut(&mut self, hash: u64, key: &KeyRef<'_>) -> Option<&mut Open> {
-        if let Some((k, open)) = self.quick.get_mut(&hash)
-            && key.matches(k)
-        {
-            return Some(open);
-        }
-        if self.overflow.is_empty() {
-            return None;
-        }
-        self.overflow.get_mut(key as &dyn KeyView)
+        self.table
+            .find_mut(hash, |(k, _)| key.matches(k))
+            .map(|(_, open)| open)
     }
 
     fn remove(&mut self, hash: u64, key: &KeyRef<'_>) -> Option<(Key, Open)> {
-        if let Entry::Occupied(entry) = self.quick.entry(hash)
-            && key.matches(&entry.get().0)
-        {
-            return Some(entry.remove());
+        match self.table.find_entry(hash, |(k, _)| key.matches(k)) {
+            Ok(entry) => Some(entry.remove().0),
+            Err(_) => None,
         }
-        if self.overflow.is_empty() {
-            return None;
-        }
-        self.overflow.remove_entry(key as &dyn KeyView)
     }
 
-    /// Adds a record whose key is in neither map.
+    /// Adds a record whose key is not in the table.
     fn insert(&mut self, hash: u64, key: Key, open: Open) {
-        match self.quick.entry(hash) {
-            Entry::Vacant(slot) => {
-                slot.insert((key, open));
+        let hasher = &self.hasher;
+        #[cfg(test)]
+        let collide = self.collide;
+        self.table.insert_unique(hash, (key, open), |(k, _)| {
+            #[cfg(test)]
+            if collide {
+                return 0;
             }
-            Entry::Occupied(_) => {
-                self.overflow.insert(key, open);
-            }
-        }
+            key_hash(hasher, &k.id, k.route.as_deref())
+        });
     }
 
     fn into_vec(self) -> Vec<(Key, Open)> {
-        self.quick.into_values().chain(self.overflow).collect()
+        self.table.into_iter().collect()
     }
 }
 
-/// A hasher for keys that are already hashes: the `u64` passes through.
-#[derive(Debug, Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; mix anything else in rather than lose it.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+/// The hash of (id, route) under the fold's seeded hasher; the owned and the borrowed key hash
+/// through here alike.
+fn key_hash(hasher: &foldhash::fast::RandomState, id: &str, route: Option<&str>) -> u64 {
+    hasher.hash_one((id, route))
 }
-
-/// A fast, seeded 64-bit hash of (id, route): a multiply-rotate over 8-byte words in two
-/// independent lanes, then a multiply-xorshift finaliser so every input bit reaches the top
-/// bits `HashMap` probes with. Not collision resistant against a chosen input; see
-/// [`OpenTable`] for why it need not be.
-fn quick_hash(seed: u64, id: &str, route: Option<&str>) -> u64 {
-    let mut lanes = (seed, seed.rotate_left(32) ^ QUICK_K);
-    lanes = absorb(lanes, id.as_bytes());
-    lanes = match route {
-        None => (lanes.0, mix(lanes.1, QUICK_K)),
-        Some(route) => absorb(lanes, route.as_bytes()),
-    };
-    let mut h = lanes.0 ^ lanes.1.rotate_left(31);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-    h ^ (h >> 33)
-}
-
-/// The multiplier of [`quick_hash`] (2^64 / golden ratio, odd).
-const QUICK_K: u64 = 0x9E37_79B9_7F4A_7C15;
-
-fn mix(lane: u64, word: u64) -> u64 {
-    (lane ^ word).wrapping_mul(QUICK_K).rotate_left(23)
-}
-
-/// Feeds `bytes` into the two lanes, 16 bytes a round so the lanes' multiplies overlap.
-fn absorb((mut a, mut b): (u64, u64), bytes: &[u8]) -> (u64, u64) {
-    let word = |chunk: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(w)
-    };
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in chunks.by_ref() {
-        a = mix(a, word(&chunk[..8]));
-        b = mix(b, word(&chunk[8..]));
-    }
-    let mut rest = chunks.remainder();
-    if rest.len() >= 8 {
-        a = mix(a, word(&rest[..8]));
-        rest = &rest[8..];
-    }
-    // The length goes in with the last word, so "a" and "a\0" (and an id/route split at a
-    // different place) differ.
-    b = mix(b, word(rest) ^ ((bytes.len() as u64) << 3));
-    (a, b)
-}
-
-/// A record's key seen either as owned strings ([`Key`]) or borrowed from an event
-/// ([`KeyRef`]). The map stores [`Key`]s and is queried with `&dyn KeyView`, so both hash and
-/// compare by the same code and a lookup needs no allocation.
-trait KeyView {
-    fn id(&self) -> &str;
-    fn route(&self) -> Option<&str>;
-}
-
-impl Hash for dyn KeyView + '_ {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.id().hash(state);
-        self.route().hash(state);
-    }
-}
-
-impl PartialEq for dyn KeyView + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.id() == other.id() && self.route() == other.route()
-    }
-}
-
-impl Eq for dyn KeyView + '_ {}
 
 /// The owned key: (test id, route code).
 #[derive(Debug)]
@@ -632,35 +520,6 @@ struct Key {
     id: String,
     route: Option<String>,
 }
-
-impl KeyView for Key {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn route(&self) -> Option<&str> {
-        self.route.as_deref()
-    }
-}
-
-impl<'a> Borrow<dyn KeyView + 'a> for Key {
-    fn borrow(&self) -> &(dyn KeyView + 'a) {
-        self
-    }
-}
-
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (self as &dyn KeyView).hash(state);
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        (self as &dyn KeyView) == (other as &dyn KeyView)
-    }
-}
-
-impl Eq for Key {}
 
 /// The borrowed key of an event.
 struct KeyRef<'a> {
@@ -678,15 +537,6 @@ impl KeyRef<'_> {
             id: self.id.to_owned(),
             route: self.route.map(str::to_owned),
         }
-    }
-}
-
-impl KeyView for KeyRef<'_> {
-    fn id(&self) -> &str {
-        self.id
-    }
-    fn route(&self) -> Option<&str> {
-        self.route
     }
 }
 
@@ -904,7 +754,7 @@ mod tests {
         assert_eq!(open.len(), 2);
     }
 
-    /// A fold whose quick hash is the same for every key.
+    /// A fold whose hash is the same for every key.
     fn colliding_fold() -> Fold {
         let mut fold = Fold::new();
         fold.open.collide = true;
@@ -912,7 +762,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_sharing_a_quick_hash_are_kept_apart() {
+    fn ids_sharing_a_hash_are_kept_apart() {
         let ids: Vec<String> = (0..50).map(|i| format!("{i:04}.test")).collect();
         let mut fold = colliding_fold();
         for (i, id) in ids.iter().enumerate() {
@@ -921,13 +771,12 @@ mod tests {
             assert_eq!(fold.push(&start.as_ref()), None);
         }
         assert_eq!(fold.in_flight(), 50);
-        assert_eq!(fold.open.overflow.len(), 49);
         // Files reach the right record wherever it lives.
         for id in &ids {
             fold.push(&file(id, "stdout", None, id.as_bytes()).as_ref());
         }
-        // End the one in the quick map first, then others: each finds its own record, and a
-        // key freed from the quick map is taken by the next new key.
+        // End some: each finds its own record among the colliding ones, and a key ended and
+        // started again gets a fresh record.
         for id in ids.iter().take(30) {
             let r = fold
                 .push(&Packet::status(id.as_str(), Status::Success).as_ref())
@@ -950,16 +799,16 @@ mod tests {
         let open = fold.finish();
         let open_ids: Vec<&str> = open.iter().map(|r| r.id.as_str()).collect();
         let expected: Vec<&str> = ids[30..].iter().map(String::as_str).collect();
-        assert_eq!(open_ids, expected, "creation order across both maps");
+        assert_eq!(open_ids, expected, "creation order");
         for r in &open {
             assert_eq!(r.attachment("stdout").unwrap().content, r.id.as_bytes());
         }
     }
 
     #[test]
-    fn the_quick_hash_separates_ids_and_routes() {
-        let seed = 7;
-        let h = |id: &str, route: Option<&str>| quick_hash(seed, id, route);
+    fn the_key_hash_separates_ids_and_routes() {
+        let seeded = foldhash::fast::RandomState::default();
+        let h = |id: &str, route: Option<&str>| key_hash(&seeded, id, route);
         let all = [
             h("a", None),
             h("a", Some("")),
@@ -975,7 +824,6 @@ mod tests {
         ];
         let distinct: BTreeSet<u64> = all.iter().copied().collect();
         assert_eq!(distinct.len(), all.len(), "{all:x?}");
-        assert_ne!(quick_hash(1, "a", None), quick_hash(2, "a", None));
         // Many similar ids (a shared prefix, a counter) do not collide.
         let many: BTreeSet<u64> = (0..100_000)
             .map(|i| {
@@ -989,7 +837,7 @@ mod tests {
     }
 
     #[test]
-    fn routes_are_kept_apart_when_the_quick_hash_collides() {
+    fn routes_are_kept_apart_when_the_hash_collides() {
         let id = "t";
         let (done, open) = run_with(
             colliding_fold(),

@@ -1,0 +1,5 @@
+//! The samples crate's integration tests, one binary: the committed samples and their
+//! descriptions, and the pinned python reference environment.
+
+mod committed;
+mod python_reference;
