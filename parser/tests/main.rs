@@ -1,6 +1,7 @@
 //! The parser's integration tests, one binary: each module checks one promise of the crate
 //! (against python-subunit, testtools or the `subunit` crate where a module says so).
 
+mod corpus_v1;
 mod fold_vs_testtools;
 mod proptest_codec;
 mod python_events;

@@ -21,8 +21,10 @@
 //! | hand-written | `v1-basic.v1` | yes |
 //! | Rust-made damage | `damaged-*.subunit` | yes, checked against [`damaged_samples`] |
 //! | python-subunit | `python-*.subunit` | no: `samples/python/make_samples.py` writes them under the build directory on first use |
+//! | real runs, from public repositories | `corpus/*.v1` ([`corpus`]) | yes, byte for byte, each with its origin |
 //!
-//! No binary is copied from another project: the python-written streams are made by the
+//! No binary is copied from another project (the corpus is data real runs wrote, kept with its
+//! origin): the python-written streams are made by the
 //! pinned tools at test time, everything else by code in this repository.
 //!
 //! # Why descriptions, not spot checks
@@ -48,6 +50,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod corpus;
 pub mod description;
 pub mod events;
 pub mod generate;
@@ -57,6 +60,7 @@ pub mod synthetic;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use corpus::{CorpusRun, corpus, corpus_dir};
 pub use description::{
     Description, DescriptionError, Expected, FileDesc, Format, Found, FoundFile, FoundTest,
     Mismatches, Origin, PARSER_TEST_ID, TestDesc, digest, from_hex, hex,

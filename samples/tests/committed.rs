@@ -56,3 +56,25 @@ fn committed_samples_stay_small() {
         );
     }
 }
+
+#[test]
+fn every_corpus_run_is_committed_as_its_origin_lists_it() {
+    let runs = subunit_samples::corpus();
+    assert!(runs.len() >= 20, "{} runs", runs.len());
+    let mut listed = std::collections::BTreeSet::new();
+    for r in &runs {
+        let bytes = std::fs::read(r.file()).unwrap_or_else(|e| panic!("{}: {e}", r.name));
+        assert_eq!(bytes.len() as u64, r.bytes, "{}", r.name);
+        assert_eq!(r.commit.len(), 40, "{}", r.name);
+        assert!(r.repository.contains('/'), "{}", r.name);
+        listed.insert(format!("{}.v1", r.name));
+    }
+    let mut on_disk = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(subunit_samples::corpus_dir()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "ORIGINS.toml" {
+            on_disk.insert(name);
+        }
+    }
+    assert_eq!(listed, on_disk, "files and ORIGINS.toml disagree");
+}
