@@ -1,0 +1,444 @@
+//! The options the suite registers: the Tempest options it reads, the Valet plugin's options, and
+//! the runner's own.
+//!
+//! - `tempest.config` ([`register_tempest_opts`]): the `[service_available]` flags that
+//!   `services(...)` consults, and the `[auth]`, `[identity]` and `[service-clients]` basics the
+//!   credentials and the Valet client use, with Tempest 47.0.0's names, types, defaults and
+//!   choices.
+//! - `valet.tests.tempest.config` ([`register_valet_opts`]): the Valet Tempest plugin's
+//!   `register_opts`, exactly its three groups in its order (`[service_available] valet`,
+//!   `[placement]`, `[valet]`). Valet's `[placement]` is its own definition, not the one current
+//!   Tempest registers (which would clash with it: see the reference, section 1.3).
+//! - `valet_suite` ([`register_runner_opts`]): the runner's `[valet_suite]` group (the per-test
+//!   timeout, which `OS_TEST_TIMEOUT` overrides as Tempest reads it, and the default concurrency).
+
+use crate::config::key::Key;
+use crate::config::opts::{Opt, OptGroup, Registry, RegistryError, Value};
+
+/// The namespace of the Tempest options.
+pub const TEMPEST_NAMESPACE: &str = "tempest.config";
+/// The namespace of the Valet plugin's options.
+pub const VALET_NAMESPACE: &str = "valet.tests.tempest.config";
+/// The namespace of the runner's options.
+pub const RUNNER_NAMESPACE: &str = "valet_suite";
+
+/// The runner's group.
+pub const RUNNER_GROUP: &str = runner::GROUP;
+
+/// `[service_available]`: whether each service is expected to be available.
+pub mod service_available {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "service_available";
+    /// `cinder` (the `volume` service).
+    pub const CINDER: Key<bool> = Key::new(GROUP, "cinder");
+    /// `neutron` (the `network` service).
+    pub const NEUTRON: Key<bool> = Key::new(GROUP, "neutron");
+    /// `glance` (the `image` service).
+    pub const GLANCE: Key<bool> = Key::new(GROUP, "glance");
+    /// `swift` (the `object_storage` service).
+    pub const SWIFT: Key<bool> = Key::new(GROUP, "swift");
+    /// `nova` (the `compute` service).
+    pub const NOVA: Key<bool> = Key::new(GROUP, "nova");
+    /// `horizon` (the `dashboard` service).
+    pub const HORIZON: Key<bool> = Key::new(GROUP, "horizon");
+    /// `valet` (registered by the Valet plugin).
+    pub const VALET: Key<bool> = Key::new(GROUP, "valet");
+}
+
+/// `[auth]`: how tests get credentials.
+pub mod auth {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "auth";
+    /// `test_accounts_file`.
+    pub const TEST_ACCOUNTS_FILE: Key<Option<String>> = Key::new(GROUP, "test_accounts_file");
+    /// `use_dynamic_credentials`.
+    pub const USE_DYNAMIC_CREDENTIALS: Key<bool> = Key::new(GROUP, "use_dynamic_credentials");
+    /// `tempest_roles`.
+    pub const TEMPEST_ROLES: Key<Vec<String>> = Key::new(GROUP, "tempest_roles");
+    /// `default_credentials_domain_name`.
+    pub const DEFAULT_CREDENTIALS_DOMAIN_NAME: Key<String> =
+        Key::new(GROUP, "default_credentials_domain_name");
+    /// `admin_username`.
+    pub const ADMIN_USERNAME: Key<Option<String>> = Key::new(GROUP, "admin_username");
+    /// `admin_project_name`.
+    pub const ADMIN_PROJECT_NAME: Key<Option<String>> = Key::new(GROUP, "admin_project_name");
+    /// `admin_password`.
+    pub const ADMIN_PASSWORD: Key<Option<String>> = Key::new(GROUP, "admin_password");
+    /// `admin_domain_name`.
+    pub const ADMIN_DOMAIN_NAME: Key<String> = Key::new(GROUP, "admin_domain_name");
+    /// `admin_user_domain_name`.
+    pub const ADMIN_USER_DOMAIN_NAME: Key<Option<String>> =
+        Key::new(GROUP, "admin_user_domain_name");
+    /// `admin_project_domain_name`.
+    pub const ADMIN_PROJECT_DOMAIN_NAME: Key<Option<String>> =
+        Key::new(GROUP, "admin_project_domain_name");
+}
+
+/// `[identity]`: Keystone.
+pub mod identity {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "identity";
+    /// `catalog_type`.
+    pub const CATALOG_TYPE: Key<String> = Key::new(GROUP, "catalog_type");
+    /// `disable_ssl_certificate_validation`.
+    pub const DISABLE_SSL_CERTIFICATE_VALIDATION: Key<bool> =
+        Key::new(GROUP, "disable_ssl_certificate_validation");
+    /// `ca_certificates_file`.
+    pub const CA_CERTIFICATES_FILE: Key<Option<String>> = Key::new(GROUP, "ca_certificates_file");
+    /// `uri_v3`.
+    pub const URI_V3: Key<Option<String>> = Key::new(GROUP, "uri_v3");
+    /// `auth_version`.
+    pub const AUTH_VERSION: Key<String> = Key::new(GROUP, "auth_version");
+    /// `region`.
+    pub const REGION: Key<String> = Key::new(GROUP, "region");
+    /// `v3_endpoint_type`.
+    pub const V3_ENDPOINT_TYPE: Key<String> = Key::new(GROUP, "v3_endpoint_type");
+    /// `admin_role`.
+    pub const ADMIN_ROLE: Key<String> = Key::new(GROUP, "admin_role");
+    /// `default_domain_id`.
+    pub const DEFAULT_DOMAIN_ID: Key<String> = Key::new(GROUP, "default_domain_id");
+}
+
+/// `[service-clients]`.
+pub mod service_clients {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "service-clients";
+    /// `http_timeout`, in seconds.
+    pub const HTTP_TIMEOUT: Key<Option<i64>> = Key::new(GROUP, "http_timeout");
+}
+
+/// `[placement]`: the Valet plugin's service options.
+pub mod placement {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "placement";
+    /// `catalog_type`.
+    pub const CATALOG_TYPE: Key<String> = Key::new(GROUP, "catalog_type");
+    /// `endpoint_type`.
+    pub const ENDPOINT_TYPE: Key<String> = Key::new(GROUP, "endpoint_type");
+}
+
+/// `[valet]`: the Valet plugin's basics.
+pub mod valet {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "valet";
+    /// `TRIES_TO_CREATE`.
+    pub const TRIES_TO_CREATE: Key<Option<i64>> = Key::new(GROUP, "TRIES_TO_CREATE");
+    /// `PAUSE`.
+    pub const PAUSE: Key<Option<i64>> = Key::new(GROUP, "PAUSE");
+    /// `TRIES_TO_SHOW_SERVER`.
+    pub const TRIES_TO_SHOW_SERVER: Key<Option<i64>> = Key::new(GROUP, "TRIES_TO_SHOW_SERVER");
+}
+
+// Integer options are read as `Option<i64>`: an empty value is an empty number, which
+// oslo.config reads as `None` (read them with `Config::get_or_default`).
+
+/// `[valet_suite]`: the runner's options.
+pub mod runner {
+    use super::Key;
+    /// The group.
+    pub const GROUP: &str = "valet_suite";
+    /// `test_timeout`, in seconds (`OS_TEST_TIMEOUT` overrides it).
+    pub const TEST_TIMEOUT: Key<Option<i64>> = Key::new(GROUP, "test_timeout");
+    /// `concurrency`.
+    pub const CONCURRENCY: Key<Option<i64>> = Key::new(GROUP, "concurrency");
+}
+
+/// Every option the suite registers, in registration order: Tempest's, then the plugin's (as
+/// Tempest calls plugins' `register_opts` after its own), then the runner's.
+pub fn registry() -> Result<Registry, RegistryError> {
+    let mut r = Registry::new();
+    register_tempest_opts(&mut r)?;
+    register_valet_opts(&mut r)?;
+    register_runner_opts(&mut r)?;
+    Ok(r)
+}
+
+/// The Tempest options the suite reads.
+pub fn register_tempest_opts(conf: &mut Registry) -> Result<(), RegistryError> {
+    let mut ns = conf.namespace(TEMPEST_NAMESPACE);
+    ns.register_opt_group(
+        OptGroup::new(service_available::GROUP).title("Available OpenStack Services"),
+        [
+            service_available::CINDER,
+            service_available::NEUTRON,
+            service_available::GLANCE,
+            service_available::SWIFT,
+            service_available::NOVA,
+            service_available::HORIZON,
+        ]
+        .map(|service| {
+            Opt::bool(service.name()).default(true).help(&format!(
+                "Whether or not {} is expected to be available",
+                service.name()
+            ))
+        }),
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(auth::GROUP).title("Options for authentication and credentials"),
+        [
+            Opt::string(auth::TEST_ACCOUNTS_FILE.name()).help(
+                "Path to the YAML file listing pre-provisioned credentials for the tests. \
+                 Used when use_dynamic_credentials is false; a parallel run needs enough \
+                 distinct accounts for every worker.",
+            ),
+            Opt::bool(auth::USE_DYNAMIC_CREDENTIALS.name())
+                .default(true)
+                .help(
+                    "Whether test classes create and delete their own projects and users. Needs \
+                 the admin credentials below; when false, credentials come from \
+                 test_accounts_file.",
+                ),
+            Opt::list(auth::TEMPEST_ROLES.name())
+                .default(Value::List(Vec::new()))
+                .help("Roles given to every user the tests create"),
+            Opt::string(auth::DEFAULT_CREDENTIALS_DOMAIN_NAME.name())
+                .default("Default")
+                .help("The domain used for credentials when none is given (Keystone v3)."),
+            Opt::string(auth::ADMIN_USERNAME.name()).help(
+                "User name of an administrative user, used to create test projects and users",
+            ),
+            Opt::string(auth::ADMIN_PROJECT_NAME.name()).help("Project of the administrative user"),
+            Opt::string(auth::ADMIN_PASSWORD.name())
+                .secret()
+                .help("Password of the administrative user"),
+            Opt::string(auth::ADMIN_DOMAIN_NAME.name())
+                .default("Default")
+                .help(
+                    "Domain of the administrative user and project (Keystone v3), unless \
+                 admin_user_domain_name or admin_project_domain_name say otherwise",
+                ),
+            Opt::string(auth::ADMIN_USER_DOMAIN_NAME.name())
+                .help("Domain holding the administrative user (Keystone v3)"),
+            Opt::string(auth::ADMIN_PROJECT_DOMAIN_NAME.name())
+                .help("Domain holding the administrative project (Keystone v3)"),
+        ],
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(identity::GROUP).title("Keystone Configuration Options"),
+        [
+            Opt::string(identity::CATALOG_TYPE.name())
+                .default("identity")
+                .help("Catalog type of the Identity service."),
+            Opt::bool(identity::DISABLE_SSL_CERTIFICATE_VALIDATION.name())
+                .default(false)
+                .help("Set to True if using self-signed SSL certificates."),
+            Opt::string(identity::CA_CERTIFICATES_FILE.name())
+                .help("A CA bundle to verify TLS (https) server certificates with."),
+            Opt::uri(identity::URI_V3.name(), &["http", "https"])
+                .help("Full URI of the OpenStack Identity API (Keystone), v3"),
+            Opt::string(identity::AUTH_VERSION.name())
+                .default("v3")
+                .deprecated_for_removal(
+                    "Identity v2 API was removed and v3 is the only available identity API \
+                     version now",
+                )
+                .help("Identity API version to be used for authentication for API tests."),
+            Opt::string(identity::REGION.name())
+                .default("RegionOne")
+                .help(
+                    "The identity region name, also used as the other services' region unless \
+                 they set their own.",
+                ),
+            Opt::string(identity::V3_ENDPOINT_TYPE.name())
+                .default("public")
+                .choices([
+                    "public",
+                    "admin",
+                    "internal",
+                    "publicURL",
+                    "adminURL",
+                    "internalURL",
+                ])
+                .help("The endpoint type to use for OpenStack Identity (Keystone) API v3."),
+            Opt::string(identity::ADMIN_ROLE.name())
+                .default("admin")
+                .help("Role required to administrate keystone."),
+            Opt::string(identity::DEFAULT_DOMAIN_ID.name())
+                .default("default")
+                .help("ID of the default domain"),
+        ],
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(service_clients::GROUP).title("Service Clients Options"),
+        [Opt::int(service_clients::HTTP_TIMEOUT.name())
+            .default(60)
+            .help("Timeout in seconds to wait for the http request to return")],
+    )?;
+    Ok(())
+}
+
+/// The Valet Tempest plugin's `register_opts`: `[service_available] valet`, `[placement]` and
+/// `[valet]`, as `valet/tests/tempest/config.py` defines them.
+pub fn register_valet_opts(conf: &mut Registry) -> Result<(), RegistryError> {
+    let mut ns = conf.namespace(VALET_NAMESPACE);
+    ns.register_opt_group(
+        OptGroup::new(service_available::GROUP).title("Available OpenStack Services"),
+        [Opt::bool(service_available::VALET.name())
+            .default(true)
+            .help("Whether or not valet is expected to be available")],
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(placement::GROUP).title("Valet Service option"),
+        [
+            Opt::string(placement::CATALOG_TYPE.name())
+                .default("placement")
+                .help("Catalog type of the placement service."),
+            Opt::string(placement::ENDPOINT_TYPE.name())
+                .default("publicURL")
+                .choices(["publicURL", "adminURL", "internalURL"])
+                .help("The endpoint type for valet service."),
+        ],
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(valet::GROUP).title("Valet basic"),
+        [
+            Opt::int(valet::TRIES_TO_CREATE.name()).default(5),
+            Opt::int(valet::PAUSE.name()).default(5),
+            Opt::int(valet::TRIES_TO_SHOW_SERVER.name()).default(10),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The runner's options.
+pub fn register_runner_opts(conf: &mut Registry) -> Result<(), RegistryError> {
+    conf.namespace(RUNNER_NAMESPACE).register_opt_group(
+        OptGroup::new(RUNNER_GROUP).title("The valet-suite runner"),
+        [
+            Opt::int(runner::TEST_TIMEOUT.name())
+                .default(0)
+                .min(0)
+                .help(
+                    "Seconds a test may run before it fails with a timeout; 0 means no limit. \
+                 The environment variable OS_TEST_TIMEOUT, when set, overrides this, as \
+                 Tempest reads it (a whole number; 0 or less means no limit).",
+                ),
+            Opt::int(runner::CONCURRENCY.name()).default(0).min(0).help(
+                "Workers for `valet-suite run` when --concurrency and --serial are not \
+                 given; 0 means one per CPU.",
+            ),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_registry_builds_and_holds_the_plugin_options() {
+        let r = registry().unwrap();
+        let names: Vec<_> = r.groups().map(|(g, _)| g.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "DEFAULT",
+                "service_available",
+                "auth",
+                "identity",
+                "service-clients",
+                "placement",
+                "valet",
+                "valet_suite"
+            ]
+        );
+        let valet = r.opt("service_available", "valet").unwrap();
+        assert_eq!(valet.namespace, VALET_NAMESPACE);
+        assert_eq!(valet.opt.default_value(), &Value::Bool(true));
+        let endpoint = r.opt("placement", "endpoint_type").unwrap();
+        assert_eq!(endpoint.opt.default_value(), &Value::from("publicURL"));
+        assert_eq!(endpoint.opt.choice_list().unwrap().len(), 3);
+        for (name, default) in [
+            ("TRIES_TO_CREATE", 5),
+            ("PAUSE", 5),
+            ("TRIES_TO_SHOW_SERVER", 10),
+        ] {
+            let o = r.opt("valet", name).unwrap();
+            assert_eq!(o.opt.default_value(), &Value::Int(default));
+            assert_eq!(o.opt.help_text(), None);
+        }
+        // Registering the plugin twice is harmless (same definitions).
+        let mut again = r.clone();
+        register_valet_opts(&mut again).unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn tempests_own_placement_group_would_clash_with_valets() {
+        // Current Tempest registers [placement] endpoint_type with other choices; oslo.config
+        // refuses the second definition, and so do we.
+        let mut r = registry().unwrap();
+        let clash = r.namespace(TEMPEST_NAMESPACE).register_opt(
+            "placement",
+            Opt::string("endpoint_type")
+                .default("public")
+                .choices(["public", "admin", "internal"]),
+        );
+        assert!(matches!(clash, Err(RegistryError::DuplicateOpt { .. })));
+    }
+
+    #[test]
+    fn every_key_names_a_registered_option_of_its_type() {
+        use crate::config::{Config, FromValue};
+        fn reads<T: FromValue>(c: &Config, key: Key<T>) {
+            assert!(c.get(key).is_ok(), "{key:?}");
+        }
+        let c = Config::defaults(std::sync::Arc::new(registry().unwrap())).unwrap();
+        for k in [
+            service_available::CINDER,
+            service_available::NEUTRON,
+            service_available::GLANCE,
+            service_available::SWIFT,
+            service_available::NOVA,
+            service_available::HORIZON,
+            service_available::VALET,
+            auth::USE_DYNAMIC_CREDENTIALS,
+            identity::DISABLE_SSL_CERTIFICATE_VALIDATION,
+        ] {
+            reads(&c, k);
+        }
+        for k in [
+            auth::TEST_ACCOUNTS_FILE,
+            auth::ADMIN_USERNAME,
+            auth::ADMIN_PROJECT_NAME,
+            auth::ADMIN_PASSWORD,
+            auth::ADMIN_USER_DOMAIN_NAME,
+            auth::ADMIN_PROJECT_DOMAIN_NAME,
+            identity::CA_CERTIFICATES_FILE,
+            identity::URI_V3,
+        ] {
+            reads(&c, k);
+        }
+        for k in [
+            auth::DEFAULT_CREDENTIALS_DOMAIN_NAME,
+            auth::ADMIN_DOMAIN_NAME,
+            identity::CATALOG_TYPE,
+            identity::AUTH_VERSION,
+            identity::REGION,
+            identity::V3_ENDPOINT_TYPE,
+            identity::ADMIN_ROLE,
+            identity::DEFAULT_DOMAIN_ID,
+            placement::CATALOG_TYPE,
+            placement::ENDPOINT_TYPE,
+        ] {
+            reads(&c, k);
+        }
+        for k in [
+            service_clients::HTTP_TIMEOUT,
+            valet::TRIES_TO_CREATE,
+            valet::PAUSE,
+            valet::TRIES_TO_SHOW_SERVER,
+            runner::TEST_TIMEOUT,
+            runner::CONCURRENCY,
+        ] {
+            reads(&c, k);
+        }
+        reads(&c, auth::TEMPEST_ROLES);
+    }
+}

@@ -1,0 +1,7 @@
+//! The framework's integration tests, one binary: the runner's streams and the failure table,
+//! over the lifecycle examples.
+
+mod common;
+
+mod failure_table;
+mod runner;
