@@ -25,128 +25,127 @@ pub const RUNNER_NAMESPACE: &str = "valet_suite";
 /// The runner's group.
 pub const RUNNER_GROUP: &str = runner::GROUP;
 
+/// Declares a group's keys: `GROUP` and one [`Key`] constant per option, documented with
+/// its `[group] name`. Integer options are read as `Option<i64>`: an empty value is an empty
+/// number, which oslo.config reads as `None` (read them with `Config::get_or_default`).
+macro_rules! keys {
+    ($group:literal; $($(#[$attr:meta])* $id:ident: $ty:ty = $name:literal;)*) => {
+        /// The group.
+        pub const GROUP: &str = $group;
+        $(
+            #[doc = concat!("`[", $group, "] ", $name, "`.")]
+            $(#[$attr])*
+            pub const $id: Key<$ty> = Key::new(GROUP, $name);
+        )*
+    };
+}
+
 /// `[service_available]`: whether each service is expected to be available.
 pub mod service_available {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "service_available";
-    /// `cinder` (the `volume` service).
-    pub const CINDER: Key<bool> = Key::new(GROUP, "cinder");
-    /// `neutron` (the `network` service).
-    pub const NEUTRON: Key<bool> = Key::new(GROUP, "neutron");
-    /// `glance` (the `image` service).
-    pub const GLANCE: Key<bool> = Key::new(GROUP, "glance");
-    /// `swift` (the `object_storage` service).
-    pub const SWIFT: Key<bool> = Key::new(GROUP, "swift");
-    /// `nova` (the `compute` service).
-    pub const NOVA: Key<bool> = Key::new(GROUP, "nova");
-    /// `horizon` (the `dashboard` service).
-    pub const HORIZON: Key<bool> = Key::new(GROUP, "horizon");
-    /// `valet` (registered by the Valet plugin).
-    pub const VALET: Key<bool> = Key::new(GROUP, "valet");
+    keys! {
+        "service_available";
+        ///
+        /// The `volume` service.
+        CINDER: bool = "cinder";
+        ///
+        /// The `network` service.
+        NEUTRON: bool = "neutron";
+        ///
+        /// The `image` service.
+        GLANCE: bool = "glance";
+        ///
+        /// The `object_storage` service.
+        SWIFT: bool = "swift";
+        ///
+        /// The `compute` service.
+        NOVA: bool = "nova";
+        ///
+        /// The `dashboard` service.
+        HORIZON: bool = "horizon";
+        ///
+        /// Registered by the Valet plugin.
+        VALET: bool = "valet";
+    }
 }
 
 /// `[auth]`: how tests get credentials.
 pub mod auth {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "auth";
-    /// `test_accounts_file`.
-    pub const TEST_ACCOUNTS_FILE: Key<Option<String>> = Key::new(GROUP, "test_accounts_file");
-    /// `use_dynamic_credentials`.
-    pub const USE_DYNAMIC_CREDENTIALS: Key<bool> = Key::new(GROUP, "use_dynamic_credentials");
-    /// `tempest_roles`.
-    pub const TEMPEST_ROLES: Key<Vec<String>> = Key::new(GROUP, "tempest_roles");
-    /// `default_credentials_domain_name`.
-    pub const DEFAULT_CREDENTIALS_DOMAIN_NAME: Key<String> =
-        Key::new(GROUP, "default_credentials_domain_name");
-    /// `admin_username`.
-    pub const ADMIN_USERNAME: Key<Option<String>> = Key::new(GROUP, "admin_username");
-    /// `admin_project_name`.
-    pub const ADMIN_PROJECT_NAME: Key<Option<String>> = Key::new(GROUP, "admin_project_name");
-    /// `admin_password`.
-    pub const ADMIN_PASSWORD: Key<Option<String>> = Key::new(GROUP, "admin_password");
-    /// `admin_domain_name`.
-    pub const ADMIN_DOMAIN_NAME: Key<String> = Key::new(GROUP, "admin_domain_name");
-    /// `admin_user_domain_name`.
-    pub const ADMIN_USER_DOMAIN_NAME: Key<Option<String>> =
-        Key::new(GROUP, "admin_user_domain_name");
-    /// `admin_project_domain_name`.
-    pub const ADMIN_PROJECT_DOMAIN_NAME: Key<Option<String>> =
-        Key::new(GROUP, "admin_project_domain_name");
+    keys! {
+        "auth";
+        TEST_ACCOUNTS_FILE: Option<String> = "test_accounts_file";
+        USE_DYNAMIC_CREDENTIALS: bool = "use_dynamic_credentials";
+        TEMPEST_ROLES: Vec<String> = "tempest_roles";
+        DEFAULT_CREDENTIALS_DOMAIN_NAME: String = "default_credentials_domain_name";
+        ADMIN_USERNAME: Option<String> = "admin_username";
+        ADMIN_PROJECT_NAME: Option<String> = "admin_project_name";
+        ADMIN_PASSWORD: Option<String> = "admin_password";
+        ADMIN_DOMAIN_NAME: String = "admin_domain_name";
+        ADMIN_USER_DOMAIN_NAME: Option<String> = "admin_user_domain_name";
+        ADMIN_PROJECT_DOMAIN_NAME: Option<String> = "admin_project_domain_name";
+    }
 }
 
 /// `[identity]`: Keystone.
 pub mod identity {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "identity";
-    /// `catalog_type`.
-    pub const CATALOG_TYPE: Key<String> = Key::new(GROUP, "catalog_type");
-    /// `disable_ssl_certificate_validation`.
-    pub const DISABLE_SSL_CERTIFICATE_VALIDATION: Key<bool> =
-        Key::new(GROUP, "disable_ssl_certificate_validation");
-    /// `ca_certificates_file`.
-    pub const CA_CERTIFICATES_FILE: Key<Option<String>> = Key::new(GROUP, "ca_certificates_file");
-    /// `uri_v3`.
-    pub const URI_V3: Key<Option<String>> = Key::new(GROUP, "uri_v3");
-    /// `auth_version`.
-    pub const AUTH_VERSION: Key<String> = Key::new(GROUP, "auth_version");
-    /// `region`.
-    pub const REGION: Key<String> = Key::new(GROUP, "region");
-    /// `v3_endpoint_type`.
-    pub const V3_ENDPOINT_TYPE: Key<String> = Key::new(GROUP, "v3_endpoint_type");
-    /// `admin_role`.
-    pub const ADMIN_ROLE: Key<String> = Key::new(GROUP, "admin_role");
-    /// `default_domain_id`.
-    pub const DEFAULT_DOMAIN_ID: Key<String> = Key::new(GROUP, "default_domain_id");
+    keys! {
+        "identity";
+        CATALOG_TYPE: String = "catalog_type";
+        DISABLE_SSL_CERTIFICATE_VALIDATION: bool = "disable_ssl_certificate_validation";
+        CA_CERTIFICATES_FILE: Option<String> = "ca_certificates_file";
+        URI_V3: Option<String> = "uri_v3";
+        AUTH_VERSION: String = "auth_version";
+        REGION: String = "region";
+        V3_ENDPOINT_TYPE: String = "v3_endpoint_type";
+        ADMIN_ROLE: String = "admin_role";
+        DEFAULT_DOMAIN_ID: String = "default_domain_id";
+    }
 }
 
 /// `[service-clients]`.
 pub mod service_clients {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "service-clients";
-    /// `http_timeout`, in seconds.
-    pub const HTTP_TIMEOUT: Key<Option<i64>> = Key::new(GROUP, "http_timeout");
+    keys! {
+        "service-clients";
+        ///
+        /// In seconds.
+        HTTP_TIMEOUT: Option<i64> = "http_timeout";
+    }
 }
 
 /// `[placement]`: the Valet plugin's service options.
 pub mod placement {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "placement";
-    /// `catalog_type`.
-    pub const CATALOG_TYPE: Key<String> = Key::new(GROUP, "catalog_type");
-    /// `endpoint_type`.
-    pub const ENDPOINT_TYPE: Key<String> = Key::new(GROUP, "endpoint_type");
+    keys! {
+        "placement";
+        CATALOG_TYPE: String = "catalog_type";
+        ENDPOINT_TYPE: String = "endpoint_type";
+    }
 }
 
 /// `[valet]`: the Valet plugin's basics.
 pub mod valet {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "valet";
-    /// `TRIES_TO_CREATE`.
-    pub const TRIES_TO_CREATE: Key<Option<i64>> = Key::new(GROUP, "TRIES_TO_CREATE");
-    /// `PAUSE`.
-    pub const PAUSE: Key<Option<i64>> = Key::new(GROUP, "PAUSE");
-    /// `TRIES_TO_SHOW_SERVER`.
-    pub const TRIES_TO_SHOW_SERVER: Key<Option<i64>> = Key::new(GROUP, "TRIES_TO_SHOW_SERVER");
+    keys! {
+        "valet";
+        TRIES_TO_CREATE: Option<i64> = "TRIES_TO_CREATE";
+        PAUSE: Option<i64> = "PAUSE";
+        TRIES_TO_SHOW_SERVER: Option<i64> = "TRIES_TO_SHOW_SERVER";
+    }
 }
-
-// Integer options are read as `Option<i64>`: an empty value is an empty number, which
-// oslo.config reads as `None` (read them with `Config::get_or_default`).
 
 /// `[valet_suite]`: the runner's options.
 pub mod runner {
     use super::Key;
-    /// The group.
-    pub const GROUP: &str = "valet_suite";
-    /// `test_timeout`, in seconds (`OS_TEST_TIMEOUT` overrides it).
-    pub const TEST_TIMEOUT: Key<Option<i64>> = Key::new(GROUP, "test_timeout");
-    /// `concurrency`.
-    pub const CONCURRENCY: Key<Option<i64>> = Key::new(GROUP, "concurrency");
+    keys! {
+        "valet_suite";
+        ///
+        /// In seconds (`OS_TEST_TIMEOUT` overrides it).
+        TEST_TIMEOUT: Option<i64> = "test_timeout";
+        CONCURRENCY: Option<i64> = "concurrency";
+    }
 }
 
 /// Every option the suite registers, in registration order: Tempest's, then the plugin's (as

@@ -14,7 +14,7 @@
 //!   ([`Recorder`]), so a test can attach its exchanges to its log.
 //!
 //! A failed call is a [`ClientError`] that names the request (method and URL) and shows the
-//! response's status and body; [`Failure`] made from it carries the status and a
+//! response's status and body; [`Failure`](tempest_framework::Failure) made from it carries the status and a
 //! kind named after Tempest's exceptions (`tempest.lib.exceptions.NotFound`, ...).
 //!
 //! The reqwest client is built without TLS: the identity and Valet endpoints must be `http://`.

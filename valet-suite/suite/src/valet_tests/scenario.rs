@@ -8,11 +8,17 @@
 //! this suite, or is false; when it is registered and true, the skip says the bodies are not
 //! written yet, rather than pretending to test.
 
+use tempest_framework::config::Key;
+use tempest_framework::config::builtin::service_available;
 use tempest_framework::failure::Failure;
 use tempest_framework::spec::TestDef;
 use tempest_framework::{CredentialType, SkipChecked, SkipCx, TestClass, TestCx};
 
 use super::base::skip_unless_valet;
+
+/// `[service_available] heat`: registered by Tempest's orchestration options, not by this
+/// suite, so read only when some registry has it.
+const HEAT: Key<bool> = Key::new(service_available::GROUP, "heat");
 
 /// The scenario module prefix.
 pub const SCENARIO_MODULE: &str = "valet.tests.tempest.scenario.tests";
@@ -359,11 +365,8 @@ impl TestClass for ScenarioClass {
         let _checked = cx.base_skip_checks()?;
         skip_unless_valet(cx, self.name)?;
         let config = cx.config();
-        let heat = if config.registry().opt("service_available", "heat").is_some() {
-            config.service_available("heat")?
-        } else {
-            false
-        };
+        let heat =
+            config.registry().opt(HEAT.group(), HEAT.name()).is_some() && config.get(HEAT)?;
         if !heat {
             return Err(Failure::skip(format!(
                 "{} skipped as orchestration is not available: the Valet scenario tests \
