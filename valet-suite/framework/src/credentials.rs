@@ -13,7 +13,6 @@
 use std::fmt;
 
 use crate::config::Config;
-use crate::config::builtin::auth;
 use crate::failure::Failure;
 
 /// A set of credentials a class asks for (Tempest's `credentials = [...]`).
@@ -55,11 +54,11 @@ pub struct Credentials {
     pub username: String,
     /// The password (empty for placeholders).
     pub password: String,
-    /// The domain holding the user.
+    /// The domain holding the user (empty for placeholders).
     pub user_domain_name: String,
     /// The project name.
     pub project_name: String,
-    /// The domain holding the project.
+    /// The domain holding the project (empty for placeholders).
     pub project_domain_name: String,
     /// The roles granted.
     pub roles: Vec<String>,
@@ -124,21 +123,19 @@ impl HeldCredentials for Unmanaged {
 
 /// The provider of classes that name none: placeholders named after the class, as Tempest's
 /// dynamic provider names its users (`tempest-<Class>-<label>-<run>` in the project
-/// `tempest-<Class>-<run>`, the domain `[auth] default_credentials_domain_name`), reaching no
-/// service.
+/// `tempest-<Class>-<run>`; no password, no domains), reaching no service.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlaceholderProvider;
 
 impl CredentialProvider for PlaceholderProvider {
     fn get(&self, r: &CredentialRequest<'_>) -> Result<Box<dyn HeldCredentials>, Failure> {
-        let domain = r.config.get(auth::DEFAULT_CREDENTIALS_DOMAIN_NAME)?;
         Ok(Box::new(Unmanaged(Credentials {
             label: r.kind.label().to_owned(),
             username: format!("tempest-{}-{}-{}", r.class_name, r.kind.label(), r.run),
             password: String::new(),
-            user_domain_name: domain.clone(),
+            user_domain_name: String::new(),
             project_name: format!("tempest-{}-{}", r.class_name, r.run),
-            project_domain_name: domain,
+            project_domain_name: String::new(),
             roles: r.roles.to_vec(),
         })))
     }

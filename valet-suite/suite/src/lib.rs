@@ -26,11 +26,17 @@
 //! Arrows point one way (`a -> b`: `a` imports `b`); no module imports in a circle:
 //!
 //! ```text
-//! client::{error} <- client::http <- client::keystone <- client::valet; client::settings
+//! client::error                           (leaf)
+//! client::http -> client::error
+//! client::keystone -> client::{http, error, time}
+//! client::valet -> client::{keystone, http, error}
+//! client::settings                        (the framework's option keys only)
 //! credentials -> client
-//! valet_tests::support, valet_tests::base -> credentials, client
-//! valet_tests::{groups, members, plan, api, scenario} -> support, base
-//! valet_tests (suite()) -> its classes; valet_tests::target -> valet-cloud
+//! valet_tests::base -> credentials, client
+//! valet_tests::support                    (macros naming base and credentials by path)
+//! valet_tests::{groups, members, plan, api, scenario} -> support, base, client
+//! valet_tests::target -> valet-cloud
+//! valet_tests (suite()) -> its classes
 //! ```
 //!
 //! # Example
