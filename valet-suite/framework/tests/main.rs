@@ -3,5 +3,6 @@
 
 mod common;
 
+mod credentials;
 mod failure_table;
 mod runner;

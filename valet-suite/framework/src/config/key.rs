@@ -5,6 +5,26 @@
 //! names each option through its key and writes its default once; code reads values with
 //! [`Config::get`](super::Config::get), so a mistyped option name does not compile and no call
 //! site repeats a default.
+//!
+//! ```
+//! use tempest_framework::Config;
+//! use tempest_framework::config::builtin::{identity, service_clients};
+//!
+//! let config = Config::new();
+//! assert_eq!(config.get(identity::REGION)?, "RegionOne");
+//! assert_eq!(config.get(identity::URI_V3)?, None);
+//! assert_eq!(config.get_or_default(service_clients::HTTP_TIMEOUT)?, 60);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A mistyped name is no key at all:
+//!
+//! ```compile_fail
+//! use tempest_framework::Config;
+//! use tempest_framework::config::builtin::identity;
+//!
+//! let uri = Config::new().get(identity::URI_V4);
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -555,3 +555,29 @@ fn describe_lists_every_value_like_log_opt_values() {
     );
     assert!(!text.contains("hunter2"));
 }
+
+#[test]
+fn keys_read_typed_values_and_an_empty_number_reads_as_the_default() {
+    use builtin::{auth, identity, service_clients};
+    let c = from("[service-clients]\nhttp_timeout =\n[identity]\nregion = Two\n")
+        .unwrap()
+        .config;
+    assert_eq!(c.get(service_clients::HTTP_TIMEOUT), Ok(None));
+    assert_eq!(c.get_or_default(service_clients::HTTP_TIMEOUT), Ok(60));
+    assert_eq!(c.get(identity::REGION), Ok("Two".to_owned()));
+    assert_eq!(c.get(identity::URI_V3), Ok(None));
+    assert_eq!(c.get(auth::TEMPEST_ROLES), Ok(Vec::new()));
+    assert_eq!(c.get(auth::USE_DYNAMIC_CREDENTIALS), Ok(true));
+    // A key naming an option as another type than it has is refused at run time (a key of
+    // the registry's own never is: `builtin`'s test reads every one).
+    let wrong: Key<bool> = Key::new(identity::GROUP, "region");
+    assert!(matches!(
+        c.get(wrong).unwrap_err().kind(),
+        ConfigErrorKind::WrongType { .. }
+    ));
+    let c = c.set(identity::URI_V3, "http://keystone/v3").unwrap();
+    assert_eq!(
+        c.get(identity::URI_V3),
+        Ok(Some("http://keystone/v3".to_owned()))
+    );
+}
