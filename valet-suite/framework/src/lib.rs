@@ -8,8 +8,9 @@
 //!
 //! # Why this is a crate of its own
 //!
-//! This is Tempest without any service: it never names Valet, HTTP or a database. A suite (the
-//! Valet tests, in the `valet-suite` crate) brings its classes, its clients and a
+//! This is Tempest without any service: it imports no Valet code, no HTTP client and no
+//! database. A suite (the Valet tests, in the `valet-suite` crate) brings its classes, its
+//! clients, its plugin's options ([`config::builtin::registry_with`]) and a
 //! [`CredentialProvider`]; the framework brings the lifecycle, the stream and the configuration.
 //! So the framework builds and is tested without the suite's client or the reference cloud, and
 //! a second suite would reuse it whole.
@@ -29,9 +30,9 @@
 //! - [`live::run_traced`]: the same run, its stream shown as it is written by subunit-trace's
 //!   sink, the one renderer.
 //! - [`config`]: `tempest.conf` found and read as Tempest reads it, options registered per group
-//!   as a Tempest plugin registers them, typed values read once into a [`Config`] and looked up
-//!   through typed keys ([`config::Key`], [`Config::get`]), and the commented sample
-//!   configuration.
+//!   as Tempest and its plugins register them, typed values read once into a [`Config`] and
+//!   looked up through typed keys ([`config::Key`], [`Config::get`], [`option_keys!`]), and the
+//!   commented sample configuration.
 //! - [`examples`]: example classes (the failure-injection table, a synthetic suite) that show
 //!   and test the lifecycle.
 //!

@@ -4,9 +4,9 @@
 //! # Why this is a crate of its own
 //!
 //! The framework is Tempest without any service; the reference cloud (`valet-cloud`) is a
-//! server without any test. This crate is what joins them: the Valet test classes, the HTTP
-//! client they test with, and the credential provider the framework's `setup_credentials`
-//! calls. It reaches every cloud, the embedded one included, only over HTTP; it links
+//! server without any test. This crate is what joins them: the Valet test classes, the Valet
+//! plugin's options, the HTTP client they test with, and the credential provider the
+//! framework's `setup_credentials` calls. It reaches every cloud, the embedded one included, only over HTTP; it links
 //! `valet-cloud` only so that the `valet-suite` command can start it ([`valet_tests::target`],
 //! `valet-suite serve`).
 //!
@@ -16,6 +16,8 @@
 //!   ([`valet_tests::target`]: the configured cloud, else the embedded one).
 //! - [`client`]: Keystone v3 and the Valet v1 API over a blocking HTTP client, endpoints found
 //!   in the token's catalog.
+//! - [`options`]: the Valet plugin's options and the suite's registry (Tempest's, the plugin's,
+//!   the runner's), read through typed keys.
 //! - [`credentials`]: dynamic and pre-provisioned credentials ([`credentials::Provider`]), given
 //!   to the framework through its provider trait ([`credentials::ValetCredentials`]).
 //! - The `valet-suite` binary (`src/main.rs`): `list`, `discover`, `run`, `sample-config`,
@@ -30,9 +32,10 @@
 //! client::http -> client::error
 //! client::keystone -> client::{http, error, time}
 //! client::valet -> client::{keystone, http, error}
-//! client::settings                        (the framework's option keys only)
+//! options                                 (leaf: the framework's config only)
+//! client::settings -> options
 //! credentials -> client
-//! valet_tests::base -> credentials, client
+//! valet_tests::base -> credentials, client, options
 //! valet_tests::support                    (macros naming base and credentials by path)
 //! valet_tests::{groups, members, plan, api, scenario} -> support, base, client
 //! valet_tests::target -> valet-cloud
@@ -58,4 +61,5 @@
 
 pub mod client;
 pub mod credentials;
+pub mod options;
 pub mod valet_tests;

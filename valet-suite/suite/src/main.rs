@@ -34,14 +34,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use subunit_emitter::StreamWriter;
-use tempest_framework::config::{self, Sources, sample};
+use tempest_framework::config::{Sources, sample};
 use tempest_framework::examples::{self, Journal};
 use tempest_framework::live::{self, ColorWhen};
 use tempest_framework::{
     Config, Filters, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
 };
 use valet_cloud::ServerHandle;
-use valet_suite::valet_tests;
+use valet_suite::{options, valet_tests};
 
 /// Tempest's lifecycle for the Valet suite, as a subunit v2 test runner.
 #[derive(Parser, Debug)]
@@ -251,7 +251,7 @@ fn target(spec: &str, config: Config) -> anyhow::Result<(Config, Option<ServerHa
 /// The configuration, read once at start: the file Tempest's rule finds, and `OS_TEST_TIMEOUT`.
 /// Unknown sections and keys are reported on stderr.
 fn load_config(config_file: Option<PathBuf>) -> anyhow::Result<Config> {
-    let loaded = config::load(&Sources::from_env(config_file)?)?;
+    let loaded = options::load(&Sources::from_env(config_file)?)?;
     for w in &loaded.warnings {
         eprintln!("valet-suite: warning: {w}");
     }
@@ -342,7 +342,7 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Listed)
         }
         Command::SampleConfig { wrap_width } => {
-            let registry = config::builtin_registry()?;
+            let registry = options::registry()?;
             let mut out = std::io::stdout().lock();
             out.write_all(sample::generate(&registry, wrap_width).as_bytes())?;
             out.flush()?;

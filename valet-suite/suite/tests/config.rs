@@ -421,7 +421,7 @@ fn sample_config_wraps_at_the_asked_width() {
 /// the defaults: the printed defaults read as the values they stand for.
 #[test]
 fn the_sample_reads_back_as_the_defaults() {
-    let registry = config::builtin_registry().unwrap();
+    let registry = valet_suite::options::registry().unwrap();
     let text = sample::generate(&registry, 70);
     let loaded = Config::from_ini(registry.clone(), Path::new("sample.conf"), &text).unwrap();
     assert!(loaded.warnings.is_empty());
@@ -574,7 +574,7 @@ fn oslo_python() -> Command {
 #[test]
 fn sample_config_matches_oslo_config_generator() {
     let tmp = tempfile::tempdir().unwrap();
-    let builtin = config::builtin_registry().unwrap();
+    let builtin = valet_suite::options::registry().unwrap();
     let features = features_registry();
     for (name, registry) in [("builtin", &*builtin), ("features", &features)] {
         let json = tmp.path().join(format!("{name}.json"));

@@ -32,7 +32,7 @@ const API_CLASSES: [&str; 6] = [
 ];
 
 fn config(identity: &str, password: &str, roles: &str) -> Config {
-    Config::new()
+    valet_suite::options::config()
         .with("identity", "uri_v3", identity)
         .and_then(|c| c.with("auth", "admin_username", "admin"))
         .and_then(|c| c.with("auth", "admin_password", password))
@@ -264,7 +264,7 @@ fn a_server_that_hangs_fails_every_class_within_the_http_timeout() {
 
 fn admin_client(server: &valet_cloud::ServerHandle, recorder: &Recorder) -> ValetClient {
     let c = target::point_at(
-        Config::new(),
+        valet_suite::options::config(),
         &server.identity_url(),
         &AdminAccount::default(),
     )

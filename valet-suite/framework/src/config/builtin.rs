@@ -1,49 +1,61 @@
-//! The options the suite registers: the Tempest options it reads, the Valet plugin's options, and
-//! the runner's own.
+//! The options the framework registers: the Tempest options it reads, and the runner's own.
+//! A suite adds its plugin's options between them ([`registry_with`]), as Tempest calls its
+//! plugins' `register_opts` after its own.
 //!
 //! - `tempest.config` ([`register_tempest_opts`]): the `[service_available]` flags that
-//!   `services(...)` consults, and the `[auth]`, `[identity]` and `[service-clients]` basics the
-//!   credentials and the Valet client use, with Tempest 47.0.0's names, types, defaults and
+//!   `services(...)` consults, and the `[auth]`, `[identity]` and `[service-clients]` basics
+//!   credentials and service clients use, with Tempest 47.0.0's names, types, defaults and
 //!   choices.
-//! - `valet.tests.tempest.config` ([`register_valet_opts`]): the Valet Tempest plugin's
-//!   `register_opts`, exactly its three groups in its order (`[service_available] valet`,
-//!   `[placement]`, `[valet]`). Valet's `[placement]` is its own definition, not the one current
-//!   Tempest registers (which would clash with it: see the reference, section 1.3).
 //! - `valet_suite` ([`register_runner_opts`]): the runner's `[valet_suite]` group (the per-test
 //!   timeout, which `OS_TEST_TIMEOUT` overrides as Tempest reads it, and the default concurrency).
+//!
+//! Each option is named once, by its [`Key`](crate::config::Key) (the modules below, one per group), and its default
+//! is written once, in its registration.
 
-use crate::config::key::Key;
 use crate::config::opts::{Opt, OptGroup, Registry, RegistryError, Value};
 
 /// The namespace of the Tempest options.
 pub const TEMPEST_NAMESPACE: &str = "tempest.config";
-/// The namespace of the Valet plugin's options.
-pub const VALET_NAMESPACE: &str = "valet.tests.tempest.config";
 /// The namespace of the runner's options.
 pub const RUNNER_NAMESPACE: &str = "valet_suite";
 
 /// The runner's group.
 pub const RUNNER_GROUP: &str = runner::GROUP;
 
-/// Declares a group's keys: `GROUP` and one [`Key`] constant per option, documented with
-/// its `[group] name`. Integer options are read as `Option<i64>`: an empty value is an empty
-/// number, which oslo.config reads as `None` (read them with `Config::get_or_default`).
-macro_rules! keys {
+/// Declares the [`Key`](crate::config::Key)s of one option group, in a module of their own:
+/// `GROUP` and one constant per option, documented with its `[group] name` (a suite declares
+/// its plugin's keys with it too). Integer options are read as `Option<i64>`: an empty value is
+/// an empty number, which oslo.config reads as `None` (read them with
+/// [`Config::get_or_default`](crate::Config::get_or_default)).
+///
+/// ```
+/// mod placement {
+///     tempest_framework::option_keys! {
+///         "placement";
+///         /// The catalog type of the placement service.
+///         CATALOG_TYPE: String = "catalog_type";
+///     }
+/// }
+/// assert_eq!(placement::CATALOG_TYPE.name(), "catalog_type");
+/// assert_eq!(placement::GROUP, "placement");
+/// ```
+#[macro_export]
+macro_rules! option_keys {
     ($group:literal; $($(#[$attr:meta])* $id:ident: $ty:ty = $name:literal;)*) => {
         /// The group.
         pub const GROUP: &str = $group;
         $(
             #[doc = concat!("`[", $group, "] ", $name, "`.")]
             $(#[$attr])*
-            pub const $id: Key<$ty> = Key::new(GROUP, $name);
+            pub const $id: $crate::config::key::Key<$ty> =
+                $crate::config::key::Key::new(GROUP, $name);
         )*
     };
 }
 
 /// `[service_available]`: whether each service is expected to be available.
 pub mod service_available {
-    use super::Key;
-    keys! {
+    option_keys! {
         "service_available";
         ///
         /// The `volume` service.
@@ -63,16 +75,12 @@ pub mod service_available {
         ///
         /// The `dashboard` service.
         HORIZON: bool = "horizon";
-        ///
-        /// Registered by the Valet plugin.
-        VALET: bool = "valet";
     }
 }
 
 /// `[auth]`: how tests get credentials.
 pub mod auth {
-    use super::Key;
-    keys! {
+    option_keys! {
         "auth";
         TEST_ACCOUNTS_FILE: Option<String> = "test_accounts_file";
         USE_DYNAMIC_CREDENTIALS: bool = "use_dynamic_credentials";
@@ -89,8 +97,7 @@ pub mod auth {
 
 /// `[identity]`: Keystone.
 pub mod identity {
-    use super::Key;
-    keys! {
+    option_keys! {
         "identity";
         CATALOG_TYPE: String = "catalog_type";
         DISABLE_SSL_CERTIFICATE_VALIDATION: bool = "disable_ssl_certificate_validation";
@@ -106,8 +113,7 @@ pub mod identity {
 
 /// `[service-clients]`.
 pub mod service_clients {
-    use super::Key;
-    keys! {
+    option_keys! {
         "service-clients";
         ///
         /// In seconds.
@@ -115,31 +121,9 @@ pub mod service_clients {
     }
 }
 
-/// `[placement]`: the Valet plugin's service options.
-pub mod placement {
-    use super::Key;
-    keys! {
-        "placement";
-        CATALOG_TYPE: String = "catalog_type";
-        ENDPOINT_TYPE: String = "endpoint_type";
-    }
-}
-
-/// `[valet]`: the Valet plugin's basics.
-pub mod valet {
-    use super::Key;
-    keys! {
-        "valet";
-        TRIES_TO_CREATE: Option<i64> = "TRIES_TO_CREATE";
-        PAUSE: Option<i64> = "PAUSE";
-        TRIES_TO_SHOW_SERVER: Option<i64> = "TRIES_TO_SHOW_SERVER";
-    }
-}
-
 /// `[valet_suite]`: the runner's options.
 pub mod runner {
-    use super::Key;
-    keys! {
+    option_keys! {
         "valet_suite";
         ///
         /// In seconds (`OS_TEST_TIMEOUT` overrides it).
@@ -148,17 +132,27 @@ pub mod runner {
     }
 }
 
-/// Every option the suite registers, in registration order: Tempest's, then the plugin's (as
-/// Tempest calls plugins' `register_opts` after its own), then the runner's.
-pub fn registry() -> Result<Registry, RegistryError> {
+/// A plugin's `register_opts`: registers its options in a registry.
+pub type RegisterOpts = fn(&mut Registry) -> Result<(), RegistryError>;
+
+/// Every option of the framework and of `plugins`, in registration order: Tempest's, then each
+/// plugin's (as Tempest calls plugins' `register_opts` after its own), then the runner's.
+pub fn registry_with(plugins: &[RegisterOpts]) -> Result<Registry, RegistryError> {
     let mut r = Registry::new();
     register_tempest_opts(&mut r)?;
-    register_valet_opts(&mut r)?;
+    for register in plugins {
+        register(&mut r)?;
+    }
     register_runner_opts(&mut r)?;
     Ok(r)
 }
 
-/// The Tempest options the suite reads.
+/// Every option of the framework: Tempest's, then the runner's.
+pub fn registry() -> Result<Registry, RegistryError> {
+    registry_with(&[])
+}
+
+/// The Tempest options the framework reads.
 pub fn register_tempest_opts(conf: &mut Registry) -> Result<(), RegistryError> {
     let mut ns = conf.namespace(TEMPEST_NAMESPACE);
     ns.register_opt_group(
@@ -272,39 +266,6 @@ pub fn register_tempest_opts(conf: &mut Registry) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// The Valet Tempest plugin's `register_opts`: `[service_available] valet`, `[placement]` and
-/// `[valet]`, as `valet/tests/tempest/config.py` defines them.
-pub fn register_valet_opts(conf: &mut Registry) -> Result<(), RegistryError> {
-    let mut ns = conf.namespace(VALET_NAMESPACE);
-    ns.register_opt_group(
-        OptGroup::new(service_available::GROUP).title("Available OpenStack Services"),
-        [Opt::bool(service_available::VALET.name())
-            .default(true)
-            .help("Whether or not valet is expected to be available")],
-    )?;
-    ns.register_opt_group(
-        OptGroup::new(placement::GROUP).title("Valet Service option"),
-        [
-            Opt::string(placement::CATALOG_TYPE.name())
-                .default("placement")
-                .help("Catalog type of the placement service."),
-            Opt::string(placement::ENDPOINT_TYPE.name())
-                .default("publicURL")
-                .choices(["publicURL", "adminURL", "internalURL"])
-                .help("The endpoint type for valet service."),
-        ],
-    )?;
-    ns.register_opt_group(
-        OptGroup::new(valet::GROUP).title("Valet basic"),
-        [
-            Opt::int(valet::TRIES_TO_CREATE.name()).default(5),
-            Opt::int(valet::PAUSE.name()).default(5),
-            Opt::int(valet::TRIES_TO_SHOW_SERVER.name()).default(10),
-        ],
-    )?;
-    Ok(())
-}
-
 /// The runner's options.
 pub fn register_runner_opts(conf: &mut Registry) -> Result<(), RegistryError> {
     conf.namespace(RUNNER_NAMESPACE).register_opt_group(
@@ -329,62 +290,23 @@ pub fn register_runner_opts(conf: &mut Registry) -> Result<(), RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Config, FromValue, Key};
 
     #[test]
-    fn the_builtin_registry_builds_and_holds_the_plugin_options() {
-        let r = registry().unwrap();
-        let names: Vec<_> = r.groups().map(|(g, _)| g.name()).collect();
-        assert_eq!(
-            names,
-            [
-                "DEFAULT",
-                "service_available",
-                "auth",
-                "identity",
-                "service-clients",
-                "placement",
-                "valet",
-                "valet_suite"
-            ]
-        );
-        let valet = r.opt("service_available", "valet").unwrap();
-        assert_eq!(valet.namespace, VALET_NAMESPACE);
-        assert_eq!(valet.opt.default_value(), &Value::Bool(true));
-        let endpoint = r.opt("placement", "endpoint_type").unwrap();
-        assert_eq!(endpoint.opt.default_value(), &Value::from("publicURL"));
-        assert_eq!(endpoint.opt.choice_list().unwrap().len(), 3);
-        for (name, default) in [
-            ("TRIES_TO_CREATE", 5),
-            ("PAUSE", 5),
-            ("TRIES_TO_SHOW_SERVER", 10),
-        ] {
-            let o = r.opt("valet", name).unwrap();
-            assert_eq!(o.opt.default_value(), &Value::Int(default));
-            assert_eq!(o.opt.help_text(), None);
-        }
-        // Registering the plugin twice is harmless (same definitions).
-        let mut again = r.clone();
-        register_valet_opts(&mut again).unwrap();
-        assert_eq!(again, r);
-    }
-
-    #[test]
-    fn tempests_own_placement_group_would_clash_with_valets() {
-        // Current Tempest registers [placement] endpoint_type with other choices; oslo.config
-        // refuses the second definition, and so do we.
-        let mut r = registry().unwrap();
-        let clash = r.namespace(TEMPEST_NAMESPACE).register_opt(
-            "placement",
-            Opt::string("endpoint_type")
-                .default("public")
-                .choices(["public", "admin", "internal"]),
-        );
-        assert!(matches!(clash, Err(RegistryError::DuplicateOpt { .. })));
+    fn plugins_register_between_tempests_options_and_the_runners() {
+        let plugin: RegisterOpts = |r| {
+            r.namespace("plugin")
+                .register_opt_group(OptGroup::new("plugin"), [Opt::bool("on")])
+        };
+        let r = registry_with(&[plugin]).unwrap();
+        let names: Vec<&str> = r.groups().map(|(g, _)| g.name()).collect();
+        assert_eq!(names[names.len() - 2..], ["plugin", runner::GROUP]);
+        assert_eq!(names[..2], [OptGroup::DEFAULT, service_available::GROUP]);
+        assert!(registry().unwrap().group("plugin").is_none());
     }
 
     #[test]
     fn every_key_names_a_registered_option_of_its_type() {
-        use crate::config::{Config, FromValue};
         fn reads<T: FromValue>(c: &Config, key: Key<T>) {
             assert!(c.get(key).is_ok(), "{key:?}");
         }
@@ -396,7 +318,6 @@ mod tests {
             service_available::SWIFT,
             service_available::NOVA,
             service_available::HORIZON,
-            service_available::VALET,
             auth::USE_DYNAMIC_CREDENTIALS,
             identity::DISABLE_SSL_CERTIFICATE_VALIDATION,
         ] {
@@ -423,16 +344,11 @@ mod tests {
             identity::V3_ENDPOINT_TYPE,
             identity::ADMIN_ROLE,
             identity::DEFAULT_DOMAIN_ID,
-            placement::CATALOG_TYPE,
-            placement::ENDPOINT_TYPE,
         ] {
             reads(&c, k);
         }
         for k in [
             service_clients::HTTP_TIMEOUT,
-            valet::TRIES_TO_CREATE,
-            valet::PAUSE,
-            valet::TRIES_TO_SHOW_SERVER,
             runner::TEST_TIMEOUT,
             runner::CONCURRENCY,
         ] {

@@ -409,7 +409,8 @@ impl Default for Config {
     }
 }
 
-/// The suite's registry: [`builtin::registry`], built once.
+/// The framework's registry: [`builtin::registry`], built once. A suite with plugin options
+/// builds its own ([`builtin::registry_with`]) and loads with [`load_with`].
 pub fn builtin_registry() -> Result<Arc<Registry>, RegistryError> {
     static BUILT: std::sync::OnceLock<Result<Arc<Registry>, RegistryError>> =
         std::sync::OnceLock::new();
@@ -418,7 +419,7 @@ pub fn builtin_registry() -> Result<Arc<Registry>, RegistryError> {
         .clone()
 }
 
-/// Loads the configuration with the suite's options from `sources`.
+/// Loads the configuration with the framework's options from `sources`.
 pub fn load(sources: &Sources) -> Result<Loaded, ConfigError> {
     load_with(builtin_registry()?, sources)
 }
@@ -654,7 +655,7 @@ impl Resolver<'_> {
 }
 
 impl Config {
-    /// Every option of the suite at its default.
+    /// Every option of the framework (Tempest's and the runner's) at its default.
     pub fn new() -> Config {
         // The built-in definitions are static and their test proves they register.
         let registry = builtin_registry().unwrap_or_else(|_| Arc::new(Registry::new()));
@@ -1039,6 +1040,3 @@ fn unknown(registry: &Registry, file: &ini::IniFile, path: &Path) -> Vec<ConfigW
     out.sort_by_key(|w| w.line);
     out
 }
-
-#[cfg(test)]
-mod tests;

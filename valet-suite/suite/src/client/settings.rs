@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use tempest_framework::config::builtin::{identity, placement, service_clients};
+use tempest_framework::config::builtin::{identity, service_clients};
 use tempest_framework::config::{Config, ConfigError};
+
+use crate::options::placement;
 
 /// What the clients read from the configuration, once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +55,7 @@ mod tests {
 
     #[test]
     fn settings_come_from_the_configuration() {
-        let c = Config::new()
+        let c = crate::options::config()
             .with("service-clients", "http_timeout", "7")
             .unwrap()
             .with("placement", "endpoint_type", "internalURL")

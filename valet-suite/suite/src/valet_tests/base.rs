@@ -13,7 +13,7 @@ use crate::client::{
     ValetClient,
 };
 use crate::credentials::{Environment, ValetCredentials, auth_url, require_admin_role};
-use tempest_framework::config::builtin::service_available;
+use crate::options::service_available;
 
 #[derive(Default)]
 struct State {

@@ -1,9 +1,20 @@
-use std::fs;
+//! The configuration machinery (`tempest_framework::config`) with the suite's options: the
+//! Valet plugin's groups are its test vehicle.
 
-use super::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tempest_framework::Failure;
+use tempest_framework::config::*;
 
 fn builtin() -> Arc<Registry> {
-    builtin_registry().unwrap()
+    super::registry().unwrap()
+}
+
+fn load(sources: &Sources) -> Result<Loaded, ConfigError> {
+    super::load(sources)
 }
 
 fn from(text: &str) -> Result<Loaded, ConfigError> {
@@ -169,7 +180,7 @@ uri_v3 = http://keystone:5000/v3
 
 #[test]
 fn accessors_refuse_unknown_options_and_wrong_types() {
-    let c = Config::new();
+    let c = super::config();
     assert_eq!(
         c.bool("service_available", "heat"),
         Err(ConfigErrorKind::NoSuchOpt {
@@ -482,10 +493,10 @@ fn bad_references_are_errors() {
 
 #[test]
 fn credentials_availability_follows_tempest() {
-    let c = Config::new();
+    let c = super::config();
     assert_eq!(c.admin_available(), Ok(true));
     assert_eq!(c.alt_available(), Ok(true));
-    let c = Config::new()
+    let c = super::config()
         .with("auth", "use_dynamic_credentials", "false")
         .unwrap();
     assert_eq!(c.admin_available(), Ok(false));
@@ -507,7 +518,7 @@ fn credentials_availability_follows_tempest() {
         Err(e) if matches!(e.kind(), ConfigErrorKind::InvalidConfiguration(_))
     ));
     assert!(
-        Config::new()
+        super::config()
             .with("auth", "use_dynamic_credentials", "perhaps")
             .is_err()
     );
