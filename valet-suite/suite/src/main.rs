@@ -25,6 +25,8 @@
 //! `$reference` that cannot be substituted, or an `OS_TEST_TIMEOUT` that is not a whole number.
 //! `sample-config` prints the commented sample configuration of every registered option.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
