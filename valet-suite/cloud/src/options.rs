@@ -1,0 +1,65 @@
+//! How to run the server ([`ServerOptions`]) and the account it bootstraps ([`AdminAccount`]).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engine::Inventory;
+
+/// The one domain's id.
+pub const DOMAIN_ID: &str = "default";
+/// The one domain's name.
+pub const DOMAIN_NAME: &str = "Default";
+
+/// The admin account the server bootstraps (as `keystone-manage bootstrap` does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminAccount {
+    /// The user name.
+    pub username: String,
+    /// Its password.
+    pub password: String,
+    /// The project it holds the `admin` role on.
+    pub project: String,
+    /// The domain of both, by name (`Default`) or id (`default`): the server has only that one.
+    pub domain: String,
+}
+
+impl Default for AdminAccount {
+    /// `admin` / `admin`, project `admin`, domain `Default`.
+    fn default() -> Self {
+        AdminAccount {
+            username: "admin".into(),
+            password: "admin".into(),
+            project: "admin".into(),
+            domain: DOMAIN_NAME.into(),
+        }
+    }
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Where to listen; `127.0.0.1:0` (the default) picks a free port.
+    pub listen: SocketAddr,
+    /// The SQLite file (created with its schema if absent, its data kept), or `None` for a
+    /// store in memory.
+    pub db: Option<PathBuf>,
+    /// The hosts and racks the placement engine places on.
+    pub inventory: Inventory,
+    /// The bootstrapped admin account.
+    pub admin: AdminAccount,
+    /// How long an issued token lives (default one hour).
+    pub token_ttl: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            db: None,
+            inventory: Inventory::default(),
+            admin: AdminAccount::default(),
+            token_ttl: Duration::from_secs(3600),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The reference cloud's conformance tests, one binary: the engine, and Keystone and the Valet
+//! API over real HTTP, across restarts.
+
+mod common;
+
+mod server_engine;
+mod server_keystone;
+mod server_restart;
+mod server_valet;

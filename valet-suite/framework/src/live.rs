@@ -1,0 +1,109 @@
+//! The live view of a run: the stream the run writes, shown by subunit-trace's sink.
+//!
+//! There is one renderer, not two. The run writes its subunit v2 stream into a pipe, exactly as
+//! `valet-suite run --subunit` writes it to stdout, and a reader thread feeds those bytes to
+//! [`Trace`], the sink `subunit-trace` is made of. So `valet-suite run` prints what
+//! `valet-suite run --subunit | subunit-trace` prints, and each test's line appears as the test
+//! ends.
+//!
+//! This module is the only place the framework (and the suite above it) reaches the sink
+//! library: the sink and its options are re-exported here.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
+
+use subunit_emitter::{Delivery, StreamWriter};
+use subunit_tools::cli::ToolError;
+pub use subunit_tools::trace::{ColorWhen, Trace, TraceOptions};
+
+use crate::config::Config;
+use crate::runner::{self, RunError, RunOptions, RunSummary};
+use crate::select::Selection;
+use crate::suite::Suite;
+
+/// The live trace on stdout: `subunit-trace`'s sink with its defaults, the colour as asked,
+/// and progress on stderr when stderr is a terminal.
+///
+/// # Errors
+///
+/// Duplicating the stdout descriptor failed.
+pub fn stdout_trace(color: ColorWhen) -> io::Result<Trace<BufWriter<File>>> {
+    subunit_tools::cli::stdout_trace(TraceOptions {
+        color: color.resolve_for_stdout(),
+        ..TraceOptions::default()
+    })
+}
+
+/// Why a traced run could not deliver its results.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// The pipe between the run and the view could not be made.
+    #[error("making the pipe to the live view")]
+    Pipe(#[source] io::Error),
+    /// The view failed: writing its output, or reading the stream.
+    #[error("showing the live trace")]
+    Trace(#[source] ToolError),
+    /// The view's thread panicked.
+    #[error("the live view's thread died: {0}")]
+    TraceThread(String),
+    /// The run failed (see [`RunError`]).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// What a traced run produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Traced {
+    /// The run's own account of its results (the command's exit code comes from it).
+    pub summary: RunSummary,
+    /// The exit code subunit-trace gives the stream (stestr's rules: 1 also when no test
+    /// passed, e.g. every test skipped).
+    pub trace_code: u8,
+}
+
+/// Runs `selection` of `suite` as [`runner::run`] does, showing the stream through `trace` as it
+/// is written; `trace`'s closing messages (stestr's verdict) go to `err`.
+///
+/// When the view fails (its output went away or cannot be written), the run stops at its next
+/// write and the view's error is returned; a failure of the run itself comes second.
+pub fn run_traced<O, E>(
+    suite: &Suite,
+    selection: &Selection,
+    config: Arc<Config>,
+    opts: &RunOptions,
+    trace: Trace<O>,
+    mut err: E,
+) -> Result<Traced, LiveError>
+where
+    O: Write + Send,
+    E: Write + Send,
+{
+    let (reader, pipe) = io::pipe().map_err(LiveError::Pipe)?;
+    std::thread::scope(|s| {
+        let view = std::thread::Builder::new()
+            .name("valet-trace".to_owned())
+            .spawn_scoped(s, move || trace.run(reader, &mut err))
+            .map_err(LiveError::Pipe)?;
+        let writer = StreamWriter::new(pipe, Delivery::Live);
+        let ran = runner::run(suite, selection, config, &writer, opts);
+        // Closing the pipe ends the view's stream.
+        let closed = writer.finish().map(drop);
+        let shown = view.join().map_err(|p| {
+            LiveError::TraceThread(
+                p.downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default(),
+            )
+        })?;
+        let trace_code = shown.map_err(LiveError::Trace)?;
+        let summary = ran?;
+        closed.map_err(RunError::Write)?;
+        Ok(Traced {
+            summary,
+            trace_code,
+        })
+    })
+}

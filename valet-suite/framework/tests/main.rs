@@ -1,0 +1,8 @@
+//! The framework's integration tests, one binary: the runner's streams and the failure table,
+//! over the lifecycle examples.
+
+mod common;
+
+mod credentials;
+mod failure_table;
+mod runner;

@@ -1,0 +1,65 @@
+//! valet-suite: the OpenStack Valet tests of Valet's Tempest plugin, on the
+//! [`tempest_framework`], with their Keystone-aware client and credentials.
+//!
+//! # Why this is a crate of its own
+//!
+//! The framework is Tempest without any service; the reference cloud (`valet-cloud`) is a
+//! server without any test. This crate is what joins them: the Valet test classes, the Valet
+//! plugin's options, the HTTP client they test with, and the credential provider the
+//! framework's `setup_credentials` calls. It reaches every cloud, the embedded one included, only over HTTP; it links
+//! `valet-cloud` only so that the `valet-suite` command can start it ([`valet_tests::target`],
+//! `valet-suite serve`).
+//!
+//! # Brief overview
+//!
+//! - [`valet_tests`]: the Valet classes ([`valet_tests::suite`]) and what they test against
+//!   ([`valet_tests::target`]: the configured cloud, else the embedded one).
+//! - [`client`]: Keystone v3 and the Valet v1 API over a blocking HTTP client, endpoints found
+//!   in the token's catalog.
+//! - [`options`]: the Valet plugin's options and the suite's registry (Tempest's, the plugin's,
+//!   the runner's), read through typed keys.
+//! - [`credentials`]: dynamic and pre-provisioned credentials ([`credentials::Provider`]), given
+//!   to the framework through its provider trait ([`credentials::ValetCredentials`]).
+//! - The `valet-suite` binary (`src/main.rs`): `list`, `discover`, `run`, `sample-config`,
+//!   `show-config`, `serve`.
+//!
+//! # Module graph
+//!
+//! Arrows point one way (`a -> b`: `a` imports `b`); no module imports in a circle:
+//!
+//! ```text
+//! client::error                           (leaf)
+//! client::http -> client::error
+//! client::keystone -> client::{http, error, time}
+//! client::valet -> client::{keystone, http, error}
+//! options                                 (leaf: the framework's config only)
+//! client::settings -> options
+//! credentials -> client
+//! valet_tests::base -> credentials, client, options
+//! valet_tests::support                    (macros naming base and credentials by path)
+//! valet_tests::{groups, members, plan, api, scenario} -> support, base, client
+//! valet_tests::target -> valet-cloud
+//! valet_tests (suite()) -> its classes
+//! ```
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tempest_framework::Selection;
+//! use valet_suite::valet_tests::{self, Environment};
+//!
+//! let suite = valet_tests::suite(Arc::new(Environment::new()))?;
+//! let ids = Selection::all(&suite).test_ids(&suite);
+//! assert!(ids.iter().any(|id| id.starts_with(
+//!     "valet.tests.tempest.api.test_groups.ValetGroupsTest.test_list_groups["
+//! )));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod credentials;
+pub mod options;
+pub mod valet_tests;

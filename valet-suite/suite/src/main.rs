@@ -1,0 +1,437 @@
+//! `valet-suite`: list, discover and run the suite, writing subunit v2.
+//!
+//! Exit codes (one place maps outcomes to them, [`exit_code`]):
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints, or `serve` stopped on SIGINT/SIGTERM) |
+//! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen or open its store |
+//! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
+//!
+//! `run` without `--subunit` writes the same stream into a pipe and shows it through
+//! subunit-trace's sink ([`tempest_framework::live`]): stdout is what `valet-suite run --subunit |
+//! subunit-trace` prints, and subunit-trace's closing verdict goes to stderr. The exit code is
+//! still this table's, so a run whose results are all skips exits 0 where subunit-trace would
+//! say "No tests were successful during the run" and exit 1.
+//!
+//! Configuration (`run`, `discover` and `show-config` read it once, at start): `--config-file`,
+//! else `$TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG` (defaults `./etc` and `tempest.conf`), else
+//! `/etc/tempest/tempest.conf`, else every option at its default. Unknown sections and keys are
+//! warnings on stderr (`valet-suite: warning: FILE:LINE: ...`) and the command goes on. Exit
+//! code 2, with the message on stderr, for: a `--config-file` that does not exist, a file that
+//! cannot be read or is not UTF-8, a line oslo.config would refuse (`FILE:LINE: ...`), a value
+//! its option refuses (`FILE:LINE: [section] key: "value" is not <what was expected>`), a
+//! `$reference` that cannot be substituted, or an `OS_TEST_TIMEOUT` that is not a whole number.
+//! `sample-config` prints the commented sample configuration of every registered option.
+
+#![forbid(unsafe_code)]
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use subunit_emitter::StreamWriter;
+use tempest_framework::config::{Sources, sample};
+use tempest_framework::examples::{self, Journal};
+use tempest_framework::live::{self, ColorWhen};
+use tempest_framework::{
+    Config, Filters, Partition, RunOptions, RunSummary, SelectError, Selection, Suite,
+};
+use valet_cloud::ServerHandle;
+use valet_suite::{options, valet_tests};
+
+/// Tempest's lifecycle for the Valet suite, as a subunit v2 test runner.
+#[derive(Parser, Debug)]
+#[command(name = "valet-suite", version)]
+struct Cli {
+    /// Which suite: `valet` (the Valet tests; with no identity endpoint configured,
+    /// `discover` and `run` test the embedded Valet server), `examples` (the lifecycle
+    /// examples) or `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test
+    /// of a class fails; every test sleeps SLEEP_MS milliseconds first).
+    #[arg(long, global = true, default_value = "valet")]
+    suite: String,
+    /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
+    /// tempest.conf), else /etc/tempest/tempest.conf.
+    #[arg(long, global = true, value_name = "PATH")]
+    config_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the selected test ids, one a line, as `testr list-tests` prints them.
+    List {
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+    /// Run every test, serially; the subunit v2 stream goes to stdout, messages to stderr.
+    Discover,
+    /// Run the selected tests, showing each result as it ends (subunit-trace's view of the
+    /// stream), or writing the subunit v2 stream itself with --subunit.
+    Run {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Workers; 0 means one per CPU (default: [valet_suite] concurrency).
+        #[arg(long, short = 'w')]
+        concurrency: Option<usize>,
+        /// Run on one worker (same as --concurrency 1).
+        #[arg(long, short = 't')]
+        serial: bool,
+        /// Write the subunit v2 stream to stdout instead of the live trace.
+        #[arg(long)]
+        subunit: bool,
+        /// Colour the trace's status words: auto (on a terminal, unless NO_COLOR is set),
+        /// always or never; a bare --color means always.
+        #[arg(
+            long,
+            value_enum,
+            value_name = "WHEN",
+            num_args = 0..=1,
+            require_equals = true,
+            default_value = "auto",
+            default_missing_value = "always",
+            conflicts_with = "subunit"
+        )]
+        color: ColorArg,
+    },
+    /// Print the commented sample configuration of every registered option, as
+    /// oslo-config-generator writes it.
+    SampleConfig {
+        /// Wrap help text at this many columns (0: do not wrap).
+        #[arg(long, default_value_t = sample::DEFAULT_WRAP_WIDTH)]
+        wrap_width: usize,
+    },
+    /// Print the configuration in effect: the file read and every option's value (secrets
+    /// hidden), in the shape of oslo.config's log_opt_values.
+    ShowConfig,
+    /// Run the embedded reference Valet server (a Keystone v3 subset and the Valet v1 API on
+    /// one port) until Ctrl-C or SIGTERM, printing its URLs and admin credentials on stderr.
+    Serve {
+        /// Where to listen (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// The SQLite database file, created with its schema if absent and kept across
+        /// restarts; without it the store is in memory.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorWhen {
+    fn from(c: ColorArg) -> ColorWhen {
+        match c {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct SelectArgs {
+    /// Regexes, split on whitespace; a test runs when any of them is found in its id.
+    #[arg(long, short = 'r', conflicts_with = "smoke")]
+    regex: Option<String>,
+    /// Only the smoke tests (the regex `smoke`).
+    #[arg(long, short = 's')]
+    smoke: bool,
+    /// A file of regexes, one a line (`#` starts a comment), ORed with --regex.
+    #[arg(long)]
+    include_list: Option<PathBuf>,
+    /// A file of regexes, one a line (`#` starts a comment); matching tests do not run.
+    #[arg(long)]
+    exclude_list: Option<PathBuf>,
+    /// A regex; matching tests do not run.
+    #[arg(long)]
+    exclude_regex: Option<String>,
+    /// A file of exact test ids, one a line; only those run.
+    #[arg(long)]
+    load_list: Option<PathBuf>,
+    /// Run one shard: `hash:M/N` (by a hash of the class id) or `slice:M/N` (every Nth class).
+    #[arg(long)]
+    partition: Option<String>,
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+impl SelectArgs {
+    fn selection(&self, suite: &Suite) -> anyhow::Result<Selection> {
+        let mut f = Filters::new();
+        if let Some(r) = &self.regex {
+            f = f.regex(r)?;
+        }
+        if self.smoke {
+            f = f.smoke();
+        }
+        if let Some(p) = &self.include_list {
+            f = f.include_list(&read(p)?, &p.display().to_string())?;
+        }
+        if let Some(p) = &self.exclude_list {
+            f = f.exclude_list(&read(p)?, &p.display().to_string())?;
+        }
+        if let Some(r) = &self.exclude_regex {
+            f = f.exclude_regex(r)?;
+        }
+        if let Some(p) = &self.load_list {
+            f = f.load_list(&read(p)?);
+        }
+        let mut selection = f.select(suite);
+        if let Some(p) = &self.partition {
+            selection = p.parse::<Partition>()?.apply(suite, selection);
+        }
+        Ok(selection)
+    }
+}
+
+fn load_suite(spec: &str) -> anyhow::Result<Suite> {
+    if spec == "valet" {
+        return Ok(valet_tests::suite(Arc::new(
+            valet_tests::Environment::new(),
+        ))?);
+    }
+    if spec == "examples" {
+        return Ok(examples::suite(&Journal::new())?);
+    }
+    const SYNTHETIC: &str = "synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]";
+    if let Some(rest) = spec.strip_prefix("synthetic:") {
+        let n: Vec<u64> = rest
+            .split(':')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("--suite {spec}: expected {SYNTHETIC}"))?;
+        let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
+        let (c, t, f, ms) = match n[..] {
+            [c, t] => (c, t, 0, 0),
+            [c, t, f] => (c, t, f, 0),
+            [c, t, f, ms] => (c, t, f, ms),
+            _ => bail!("--suite {spec}: expected {SYNTHETIC}"),
+        };
+        return Ok(examples::synthetic_slow(
+            size(c)?,
+            size(t)?,
+            size(f)?,
+            Duration::from_millis(ms),
+        )?);
+    }
+    bail!("unknown suite {spec:?}: expected valet, examples or {SYNTHETIC}")
+}
+
+/// What the Valet suite tests: the configured cloud, or, when no identity endpoint is
+/// configured, the embedded server started here (said on stderr) and kept until the handle
+/// drops. Other suites reach no service.
+fn target(spec: &str, config: Config) -> anyhow::Result<(Config, Option<ServerHandle>)> {
+    if spec != "valet" {
+        return Ok((config, None));
+    }
+    let prepared = valet_tests::target::prepare(config, valet_tests::target::embedded_options())?;
+    if let Some(server) = &prepared.server {
+        eprintln!(
+            "valet-suite: no identity endpoint configured ([identity] uri_v3): testing the \
+             embedded Valet server at {} (Keystone at {})",
+            server.valet_url(),
+            server.identity_url()
+        );
+    }
+    Ok((prepared.config, prepared.server))
+}
+
+/// The configuration, read once at start: the file Tempest's rule finds, and `OS_TEST_TIMEOUT`.
+/// Unknown sections and keys are reported on stderr.
+fn load_config(config_file: Option<PathBuf>) -> anyhow::Result<Config> {
+    let loaded = options::load(&Sources::from_env(config_file)?)?;
+    for w in &loaded.warnings {
+        eprintln!("valet-suite: warning: {w}");
+    }
+    Ok(loaded.config)
+}
+
+enum Outcome {
+    Listed,
+    Printed,
+    Ran(RunSummary),
+    NothingSelected,
+    Served,
+}
+
+/// The one place outcomes become exit codes.
+fn exit_code(result: &anyhow::Result<Outcome>) -> ExitCode {
+    match result {
+        Ok(Outcome::Listed | Outcome::Printed | Outcome::Served) => ExitCode::SUCCESS,
+        Ok(Outcome::Ran(s)) if s.passed() => ExitCode::SUCCESS,
+        Ok(Outcome::Ran(_)) | Ok(Outcome::NothingSelected) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(e) => ExitCode::SUCCESS,
+        Err(e) if is_invalid_regex(e) => ExitCode::from(5),
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A filter regex that does not compile: stestr's `selection` exits 5 for it.
+fn is_invalid_regex(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<SelectError>(),
+            Some(SelectError::InvalidRegex { .. })
+        )
+    })
+}
+
+fn log_to_stderr() -> Arc<dyn Fn(&str) + Send + Sync> {
+    Arc::new(|m: &str| eprintln!("{m}"))
+}
+
+/// `serve`: the embedded server until SIGINT or SIGTERM.
+fn serve(listen: std::net::SocketAddr, db: Option<PathBuf>) -> anyhow::Result<Outcome> {
+    let opts = valet_cloud::ServerOptions {
+        listen,
+        db: db.clone(),
+        ..valet_cloud::ServerOptions::default()
+    };
+    let admin = opts.admin.clone();
+    let signals = valet_cloud::ShutdownSignals::catch()?;
+    let server = valet_cloud::start(opts)?;
+    let store = db.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
+    eprintln!(
+        "valet-suite: identity (Keystone v3): {}",
+        server.identity_url()
+    );
+    eprintln!(
+        "valet-suite: valet (catalog type placement): {}",
+        server.valet_url()
+    );
+    eprintln!(
+        "valet-suite: admin credentials: username {} password {} project {} domain {}",
+        admin.username, admin.password, admin.project, admin.domain
+    );
+    eprintln!("valet-suite: store: {store}; serving until Ctrl-C or SIGTERM");
+    signals.wait();
+    server.shutdown();
+    eprintln!("valet-suite: server stopped");
+    Ok(Outcome::Served)
+}
+
+fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::List { select } => {
+            let suite = load_suite(&cli.suite)?;
+            let selection = select.selection(&suite)?;
+            let mut out = std::io::stdout().lock();
+            for id in selection.test_ids(&suite) {
+                writeln!(out, "{id}")?;
+            }
+            out.flush()?;
+            Ok(Outcome::Listed)
+        }
+        Command::SampleConfig { wrap_width } => {
+            let registry = options::registry()?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(sample::generate(&registry, wrap_width).as_bytes())?;
+            out.flush()?;
+            Ok(Outcome::Printed)
+        }
+        Command::Serve { listen, db } => serve(listen, db),
+        Command::ShowConfig => {
+            let config = load_config(cli.config_file)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(config.describe().as_bytes())?;
+            out.flush()?;
+            Ok(Outcome::Printed)
+        }
+        Command::Discover => {
+            let suite = load_suite(&cli.suite)?;
+            let (config, _server) = target(&cli.suite, load_config(cli.config_file)?)?;
+            let opts = RunOptions {
+                timeout: config.test_timeout()?,
+                log: log_to_stderr(),
+                ..RunOptions::default()
+            };
+            let writer = StreamWriter::stdout().context("opening stdout")?;
+            let summary = tempest_framework::run(
+                &suite,
+                &Selection::all(&suite),
+                Arc::new(config),
+                &writer,
+                &opts,
+            )?;
+            writer.finish()?;
+            Ok(Outcome::Ran(summary))
+        }
+        Command::Run {
+            select,
+            concurrency,
+            serial,
+            subunit,
+            color,
+        } => {
+            let suite = load_suite(&cli.suite)?;
+            let config = load_config(cli.config_file)?;
+            let selection = select.selection(&suite)?;
+            if selection.is_empty() {
+                eprintln!("valet-suite: no test matches the selection");
+                return Ok(Outcome::NothingSelected);
+            }
+            let (config, _server) = target(&cli.suite, config)?;
+            let workers = match (serial, concurrency) {
+                (true, _) => 1,
+                (false, Some(n)) => n,
+                (false, None) => config.concurrency()?,
+            };
+            let workers = if workers == 0 {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            } else {
+                workers
+            };
+            let opts = RunOptions {
+                concurrency: workers,
+                worker_tags: true,
+                route_codes: workers > 1,
+                timeout: config.test_timeout()?,
+                log: log_to_stderr(),
+                ..RunOptions::default()
+            };
+            let config = Arc::new(config);
+            let summary = if subunit {
+                let writer = StreamWriter::stdout().context("opening stdout")?;
+                let s = tempest_framework::run(&suite, &selection, config, &writer, &opts)?;
+                writer.finish()?;
+                s
+            } else {
+                let trace = live::stdout_trace(color.into()).context("opening stdout")?;
+                live::run_traced(&suite, &selection, config, &opts, trace, io::stderr())?.summary
+            };
+            Ok(Outcome::Ran(summary))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = main_inner(cli);
+    if let Err(e) = &result
+        && !is_broken_pipe(e)
+    {
+        eprintln!("valet-suite: {e:#}");
+    }
+    exit_code(&result)
+}
