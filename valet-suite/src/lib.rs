@@ -16,7 +16,7 @@
 //! - [`Suite`]: the classes, in loader order. [`Filters`] and [`Partition`] select from it.
 //! - [`run()`]: `exists` for every selected test, then the classes on `N` workers.
 //! - [`live::run_traced`]: the same run, its stream shown as it is written by subunit-trace's
-//!   sink ([`subunit_tools::trace::Trace`]), the one renderer.
+//!   sink ([`subunit_sinks::trace::Trace`]), the one renderer.
 //! - [`config`]: `tempest.conf` found and read as Tempest reads it, options registered per group
 //!   as a Tempest plugin registers them, typed values read once into a [`Config`], and the
 //!   commented sample configuration.

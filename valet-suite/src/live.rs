@@ -2,7 +2,7 @@
 //!
 //! There is one renderer, not two. The run writes its subunit v2 stream into a pipe, exactly as
 //! `valet-suite run --subunit` writes it to stdout, and a reader thread feeds those bytes to
-//! [`subunit_tools::trace::Trace`], the library `subunit-trace` is made of. So `valet-suite run`
+//! [`subunit_sinks::trace::Trace`], the library `subunit-trace` is made of. So `valet-suite run`
 //! prints what `valet-suite run --subunit | subunit-trace` prints, and each test's line appears
 //! as the test ends.
 
@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use subunit_emitter::{Delivery, StreamWriter};
-use subunit_tools::cli::ToolError;
-use subunit_tools::trace::Trace;
+use subunit_sinks::Error as ToolError;
+use subunit_sinks::trace::Trace;
 
 use crate::config::Config;
 use crate::runner::{self, RunError, RunOptions, RunSummary};
@@ -81,7 +81,11 @@ where
                     .unwrap_or_default(),
             )
         })?;
-        let trace_code = shown.map_err(LiveError::Trace)?;
+        // subunit-trace's exit status for the verdict: 1 when the run failed.
+        let trace_code = match shown.map_err(LiveError::Trace)? {
+            subunit_sinks::Verdict::Passed => 0,
+            subunit_sinks::Verdict::Failed => 1,
+        };
         let summary = ran?;
         closed.map_err(RunError::Write)?;
         Ok(Traced {

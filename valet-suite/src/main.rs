@@ -35,7 +35,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use subunit_emitter::StreamWriter;
-use subunit_tools::trace::{ColorWhen, Trace, TraceOptions};
+use subunit_sinks::trace::{ColorWhen, Trace, TraceOptions};
 use valet_suite::config::{self, Sources, sample};
 use valet_suite::examples::{self, Journal};
 use valet_suite::server::ServerHandle;
@@ -307,7 +307,7 @@ fn stdout_trace(color: ColorWhen) -> anyhow::Result<Trace<BufWriter<File>>> {
         color: color.resolve_for_stdout(),
         ..TraceOptions::default()
     };
-    subunit_tools::cli::stdout_trace(opts).context("opening stdout")
+    subunit_sinks::trace::stdout_trace(opts).context("opening stdout")
 }
 
 /// `serve`: the embedded server until SIGINT or SIGTERM.

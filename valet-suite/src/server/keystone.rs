@@ -89,7 +89,7 @@ pub(crate) fn bootstrap(store: &Store, admin: &AdminAccount) -> rusqlite::Result
 /// Formats milliseconds since the epoch as Keystone does: `2026-11-21T10:00:00.000000Z`.
 pub(crate) fn iso8601(ms: i64) -> String {
     // `YYYY-MM-DD HH:MM:SS.ffffff`; times before 1970 print as the epoch.
-    let text = subunit_tools::v1_writer::format_time(ms.max(0) as u64 * 1000);
+    let text = subunit_sinks::python::format_time(ms.max(0) as u64 * 1000);
     format!("{}Z", text.replacen(' ', "T", 1))
 }
 
