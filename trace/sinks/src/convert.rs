@@ -2,20 +2,20 @@
 //!
 //! - [`v1_to_v2`]: the parser's [`subunit_parser::v1::v1_to_v2`] with lines outside tests
 //!   written raw, as python-subunit 1.4.6's `subunit-1to2` writes them.
-//! - [`v2_to_v1`]: python's `subunit-2to1`: the tests folded by the parser's [`Fold`], each
+//! - [`v2_to_v1`]: python's `subunit-2to1`, a [`Sink`] of the [`Pipeline`]: the tests folded, each
 //!   written the moment it ends as [`V1Writer::record`] writes it (attachments replayed chunk
 //!   by chunk); unfinished tests at the end as failures, newest first; non-test output written
 //!   as it comes, raw. `exists` events are dropped, route codes lost, tags written sorted.
 
 use std::io::{self, BufRead, Read, Write};
 
-use subunit_emitter::Status;
-use subunit_parser::fold::Fold;
+use subunit_emitter::PacketRef;
+use subunit_parser::fold::TestRecord;
 use subunit_parser::v1::{PlainLines, V1Error};
 
 use crate::Error;
+use crate::pipeline::{Pipeline, Sink, View};
 use crate::v1_writer::V1Writer;
-use subunit_parser::events::python_events;
 
 fn v1_error(e: V1Error) -> Error {
     match e {
@@ -53,36 +53,36 @@ pub fn v1_to_v2(input: impl BufRead, out: impl Write) -> Result<(), Error> {
 ///
 /// A read or write error.
 pub fn v2_to_v1(input: impl Read, out: impl Write) -> Result<(), Error> {
-    let mut w = V1Writer::new(out);
-    let mut fold = Fold::new();
-    python_events(input, |ev| -> Result<(), Error> {
-        if ev.test_id.is_none() {
-            if let Some(f) = ev.file {
-                w.raw(f.content)?;
-            }
-            return Ok(());
-        }
-        // python drops `exists` events before they reach its fold.
-        if ev.status == Status::Exists {
-            return Ok(());
-        }
-        if let Some(r) = fold.push(ev) {
-            w.record(&r)?;
-        }
-        Ok(())
-    })?;
-    // python pops the tests left open newest first.
-    for r in fold.finish().iter().rev() {
-        w.record(r)?;
-    }
-    w.flush()?;
+    let mut w = ToV1(V1Writer::new(out));
+    Pipeline::new()
+        .view(View::Python)
+        .run::<_, Error>(input, &mut w)?;
+    w.0.flush()?;
     Ok(())
+}
+
+/// `subunit-2to1` as a [`Sink`]: bytes outside tests as they come, each test as it ends.
+struct ToV1<W>(V1Writer<W>);
+
+impl<W: Write> Sink for ToV1<W> {
+    type Error = io::Error;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> io::Result<()> {
+        match ev.file {
+            Some(f) if ev.test_id.is_none() => self.0.raw(f.content),
+            _ => Ok(()),
+        }
+    }
+
+    fn record(&mut self, record: TestRecord) -> io::Result<()> {
+        self.0.record(&record)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use subunit_emitter::{Packet, Timestamp, to_vec};
+    use subunit_emitter::{Packet, Status, Timestamp, to_vec};
 
     #[test]
     fn a_v2_run_as_v1_text() {

@@ -45,9 +45,9 @@ use std::path::{Path, PathBuf};
 use regex::{Regex, RegexBuilder};
 use subunit_emitter::{FileRef, PacketRef, Status, StreamWriter, Tags, Timestamp, WriteError};
 use subunit_parser::error::ReadError;
-use subunit_parser::events::python_events;
-use subunit_parser::fold::{Attachment, Fold, TestRecord};
+use subunit_parser::fold::{Attachment, TestRecord};
 
+use crate::pipeline::{Pipeline, Sink, View};
 use crate::python::{bytes_repr, content_type_repr, str_repr};
 
 /// Why the filter could not do its work.
@@ -312,7 +312,8 @@ pub struct Filter<W: Write> {
     with_tags: BTreeSet<String>,
     without_tags: BTreeSet<String>,
     out: StreamWriter<W>,
-    fold: Fold,
+    /// Python's view, and the fold of the tests in flight.
+    pipeline: Pipeline,
     clock: Clock,
     scratch: String,
 }
@@ -321,7 +322,7 @@ impl<W: Write> std::fmt::Debug for Filter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Filter")
             .field("config", &self.config)
-            .field("in_flight", &self.fold.in_flight())
+            .field("in_flight", &self.pipeline.in_flight())
             .finish_non_exhaustive()
     }
 }
@@ -354,37 +355,28 @@ impl<W: Write> Filter<W> {
             without,
             renames,
             out,
-            fold: Fold::new(),
+            pipeline: Pipeline::new().view(View::Python),
             clock: Clock::default(),
             scratch: String::new(),
         })
     }
 
-    /// Takes one event of the input, as python reads it (see [`python_events`]).
+    /// Takes one event of the input, as python reads it (see
+    /// [`python_events`](subunit_parser::events::python_events)).
     ///
     /// # Errors
     ///
     /// [`FilterError::Write`] when the output fails.
     pub fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), FilterError> {
-        if ev.test_id.is_none() {
-            if self.config.passthrough {
-                self.passthrough(ev)?;
-            }
-            return Ok(());
-        }
-        // python drops `exists` events before they reach its fold.
-        if ev.status == Status::Exists {
-            return Ok(());
-        }
-        if let Some(record) = self.fold.push(ev) {
-            self.test(record)?;
-        }
-        Ok(())
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let pushed = pipeline.push(ev, self);
+        self.pipeline = pipeline;
+        pushed
     }
 
     /// How many tests are in flight.
     pub fn in_flight(&self) -> usize {
-        self.fold.in_flight()
+        self.pipeline.in_flight()
     }
 
     /// Reports the tests the stream left open (newest first, as python pops them) and returns
@@ -394,12 +386,17 @@ impl<W: Write> Filter<W> {
     ///
     /// [`FilterError::Write`] when the output fails.
     pub fn finish(mut self) -> Result<W, FilterError> {
-        let mut open = std::mem::take(&mut self.fold).finish();
-        // python pops them newest first.
-        open.reverse();
-        for record in open {
-            self.test(record)?;
-        }
+        std::mem::take(&mut self.pipeline).finish(&mut self)?;
+        Ok(self.out.finish()?)
+    }
+
+    /// Reads the whole of `input` as python reads a file, then [finishes](Filter::finish).
+    ///
+    /// # Errors
+    ///
+    /// A read or write error.
+    pub fn run(mut self, input: impl Read) -> Result<W, FilterError> {
+        std::mem::take(&mut self.pipeline).run::<_, FilterError>(input, &mut self)?;
         Ok(self.out.finish()?)
     }
 
@@ -527,6 +524,23 @@ impl<W: Write> Filter<W> {
     }
 }
 
+/// python's decorator chain as a [`Sink`]: events without a test id pass through (when asked),
+/// each finished test is replayed, filtered and written.
+impl<W: Write> Sink for Filter<W> {
+    type Error = FilterError;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), FilterError> {
+        if ev.test_id.is_none() && self.config.passthrough {
+            self.passthrough(ev)?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: TestRecord) -> Result<(), FilterError> {
+        self.test(record)
+    }
+}
+
 /// `str(details)` as python prints the dict of `Content` objects.
 fn details_repr(details: &[Attachment], out: &mut String) {
     out.push('{');
@@ -554,9 +568,7 @@ pub fn run<W: Write>(
     out: StreamWriter<W>,
     config: FilterConfig,
 ) -> Result<(), FilterError> {
-    let mut filter = Filter::new(config, out)?;
-    python_events(input, |ev| filter.event(ev))?;
-    filter.finish()?;
+    Filter::new(config, out)?.run(input)?;
     Ok(())
 }
 

@@ -40,10 +40,10 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
-use subunit_emitter::Status;
-use subunit_parser::events::EventReader;
-use subunit_parser::fold::{Fold, Summary};
+use subunit_emitter::{PacketRef, Status};
+use subunit_parser::fold::{Summary, TestRecord};
 
+use crate::pipeline::{Exists, Pipeline, Sink};
 use crate::{Error, Verdict};
 
 /// What `subunit-ls` prints.
@@ -111,30 +111,29 @@ impl Printer {
     }
 }
 
-/// Runs `subunit-ls` over `input`, writing to `out`. Returns the verdict.
-pub fn run<R: Read>(input: R, out: &mut dyn Write, options: LsOptions) -> Result<Verdict, Error> {
-    let mut reader = EventReader::new(input);
-    let mut fold = Fold::new();
-    let mut summary = Summary::new();
-    let mut printer = Printer {
-        times: options.times,
-        exists: options.exists,
-        ..Printer::default()
-    };
-    while let Some(event) = reader.next_event()? {
-        if let Some(record) = fold.push(&event) {
-            summary.add(&record);
-        }
+/// `subunit-ls` as a [`Sink`]: the printer over the events, testtools' summary over the records.
+struct Ls<'a> {
+    out: &'a mut dyn Write,
+    passthrough: bool,
+    printer: Printer,
+    summary: Summary,
+}
+
+impl Sink for Ls<'_> {
+    type Error = Error;
+
+    fn event(&mut self, event: &PacketRef<'_>) -> Result<(), Error> {
+        let (out, printer) = (&mut *self.out, &mut self.printer);
         let id = match event.test_id {
             Some(id) if !id.is_empty() => id,
-            Some(_) => continue,
+            Some(_) => return Ok(()),
             None => {
-                if options.passthrough
+                if self.passthrough
                     && let Some(file) = event.file
                 {
                     out.write_all(file.content)?;
                 }
-                continue;
+                return Ok(());
             }
         };
         if let Some(ts) = event.timestamp {
@@ -161,8 +160,36 @@ pub fn run<R: Read>(input: R, out: &mut dyn Write, options: LsOptions) -> Result
                 printer.end(out, id, start)?;
             }
         }
+        Ok(())
     }
-    summary.extend(&fold.finish());
+
+    fn record(&mut self, record: TestRecord) -> Result<(), Error> {
+        self.summary.add(&record);
+        Ok(())
+    }
+}
+
+/// Runs `subunit-ls` over `input`, writing to `out`. Returns the verdict.
+pub fn run<R: Read>(input: R, out: &mut dyn Write, options: LsOptions) -> Result<Verdict, Error> {
+    let mut ls = Ls {
+        out,
+        passthrough: options.passthrough,
+        printer: Printer {
+            times: options.times,
+            exists: options.exists,
+            ..Printer::default()
+        },
+        summary: Summary::new(),
+    };
+    Pipeline::new()
+        .exists(Exists::Fold)
+        .run::<_, Error>(input, &mut ls)?;
+    let Ls {
+        out,
+        mut printer,
+        summary,
+        ..
+    } = ls;
     let mut open: Vec<(String, (u64, Option<i64>))> = printer.active.drain().collect();
     open.sort_unstable_by_key(|(_, (seq, _))| *seq);
     for (id, (_, start)) in open {

@@ -46,9 +46,10 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 
-use subunit_emitter::Status;
-use subunit_parser::events::EventReader;
-use subunit_parser::fold::{Fold, TestRecord};
+use subunit_emitter::{PacketRef, Status};
+use subunit_parser::fold::TestRecord;
+
+use crate::pipeline::{Pipeline, Sink};
 
 use crate::python::write_reencoded;
 use crate::{Error, Verdict};
@@ -91,39 +92,57 @@ pub fn run_filter<R: Read>(
     out: &mut dyn Write,
     options: FilterOptions,
     passthrough: Passthrough,
-    mut sink: impl FnMut(&mut dyn Write, TestRecord) -> Result<(), Error>,
+    sink: impl FnMut(&mut dyn Write, TestRecord) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut reader = EventReader::new(input);
-    let mut fold = Fold::new();
-    let mut buf = Vec::new();
-    while let Some(event) = reader.next_event()? {
+    let mut script = FilterScript {
+        out,
+        options,
+        passthrough,
+        buf: Vec::new(),
+        sink,
+    };
+    Pipeline::new().run::<_, Error>(input, &mut script)
+}
+
+/// python's `run_filter_script` as a [`Sink`]: passthrough and forwarding on the events, and
+/// the records to the tool's own sink.
+struct FilterScript<'a, F> {
+    out: &'a mut dyn Write,
+    options: FilterOptions,
+    passthrough: Passthrough,
+    buf: Vec<u8>,
+    sink: F,
+}
+
+impl<F> Sink for FilterScript<'_, F>
+where
+    F: FnMut(&mut dyn Write, TestRecord) -> Result<(), Error>,
+{
+    type Error = Error;
+
+    fn event(&mut self, event: &PacketRef<'_>) -> Result<(), Error> {
         let global = event.test_id.is_none();
+        let (options, out) = (self.options, &mut *self.out);
         if options.forward {
             if options.passthrough || !global {
-                write_reencoded(&event, out, &mut buf)?;
+                write_reencoded(event, out, &mut self.buf)?;
             }
         } else if options.passthrough && global {
-            match passthrough {
+            match self.passthrough {
                 Passthrough::Raw => {
                     if let Some(file) = event.file {
                         out.write_all(file.content)?;
                     }
                 }
-                Passthrough::Subunit => write_reencoded(&event, out, &mut buf)?,
+                Passthrough::Subunit => write_reencoded(event, out, &mut self.buf)?,
             }
         }
-        if global || event.status == Status::Exists {
-            continue;
-        }
-        if let Some(record) = fold.push(&event) {
-            sink(out, record)?;
-        }
+        Ok(())
     }
-    // testtools flushes the tests still open newest first.
-    for record in fold.finish().into_iter().rev() {
-        sink(out, record)?;
+
+    fn record(&mut self, record: TestRecord) -> Result<(), Error> {
+        (self.sink)(self.out, record)
     }
-    Ok(())
 }
 
 /// The totals `subunit-stats` prints (python-subunit's `TestResultStats`).

@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use subunit_emitter::{PacketRef, StreamWriter, Tags, Timestamp};
 
 use crate::Error;
-use subunit_parser::events::python_events;
+use crate::pipeline::{Pipeline, Sink, View};
 
 /// The tags to add and to remove.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,7 +80,22 @@ pub fn retag<W: Write>(
     Ok(())
 }
 
-/// Runs `subunit-tags` over `input`. (python always exits 0).
+/// `subunit-tags` as a [`Sink`] of raw events: every event written again, retagged.
+struct Retag<'a, W: Write> {
+    change: &'a TagChange,
+    out: &'a StreamWriter<W>,
+}
+
+impl<W: Write> Sink for Retag<'_, W> {
+    type Error = Error;
+    const RECORDS: bool = false;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Error> {
+        retag(self.change, ev, self.out)
+    }
+}
+
+/// Runs `subunit-tags` over `input` (python always exits 0).
 ///
 /// # Errors
 ///
@@ -90,7 +105,10 @@ pub fn run<W: Write>(
     out: StreamWriter<W>,
     change: &TagChange,
 ) -> Result<(), Error> {
-    python_events(input, |ev| retag(change, ev, &out))?;
+    let mut retagged = Retag { change, out: &out };
+    Pipeline::new()
+        .view(View::Python)
+        .run::<_, Error>(input, &mut retagged)?;
     out.finish()?;
     Ok(())
 }
@@ -99,7 +117,7 @@ pub fn run<W: Write>(
 mod tests {
     use super::*;
     use subunit_emitter::{Delivery, Packet, Status, to_vec};
-    use subunit_parser::events::EventReader;
+    use subunit_parser::events::{EventReader, python_events};
 
     fn tagged(args: &[&str], input: &[u8]) -> Vec<Packet> {
         let out = StreamWriter::new(Vec::new(), Delivery::Buffered);

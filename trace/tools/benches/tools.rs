@@ -33,7 +33,7 @@ use std::process::Command;
 
 use common::{DEFAULT_SIZES, Measured, Stdout, best_of, measure, stream};
 
-/// stestr's `subunit_trace`, run as trace/tests/trace_golden.rs runs it: it needs
+/// stestr's `subunit_trace`, run as trace/tools/tests/trace_golden.rs runs it: it needs
 /// `subunit.test_results` imported first.
 const STESTR_TRACE: &str = "import sys\n\
 import subunit.test_results\n\

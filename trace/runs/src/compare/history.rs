@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use subunit_parser::fold::{Fold, TestRecord};
+use subunit_parser::fold::TestRecord;
+use subunit_sinks::pipeline::{Exists, Open, Pipeline, Records};
 
 use super::{Class, Outcome, status_name};
 use crate::store::report::write_table;
@@ -43,16 +44,13 @@ pub fn commit_of(metadata: &str) -> Option<String> {
 
 /// Feeds `f` every record of run `id` (the tests left open at its end included).
 fn records(store: &Store, id: u64, mut f: impl FnMut(&TestRecord)) -> Result<(), StoreError> {
-    let mut fold = Fold::new();
+    let mut pipeline = Pipeline::new().exists(Exists::Fold).open(Open::OldestFirst);
+    let mut sink = Records(|r: TestRecord| f(&r));
     store.read_run(id, |ev| {
-        if let Some(r) = fold.push(ev) {
-            f(&r);
-        }
+        let Ok(()) = pipeline.push(ev, &mut sink);
         Ok(())
     })?;
-    for r in fold.finish() {
-        f(&r);
-    }
+    let Ok(()) = pipeline.finish(&mut sink);
     Ok(())
 }
 

@@ -44,23 +44,24 @@
 //! time trend.
 
 pub mod history;
-mod render;
+pub mod render;
 pub mod source;
 pub mod store_cmds;
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::hash::{DefaultHasher, Hasher};
 
 use serde::Serialize;
 use subunit_emitter::{PacketRef, Status};
-use subunit_parser::fold::{Fold, TestRecord};
+use subunit_parser::fold::TestRecord;
+use subunit_sinks::pipeline::{Exists, Open, Pipeline, Sink};
 
 use crate::store::report::{RunSummary, details_to_str};
 
-pub use render::{write_human, write_json};
 pub use source::{CompareError, Source};
 
-/// The JSON document's format version ([`write_json`]).
+/// The JSON document's format version ([`write_json`](render::write_json)).
 pub const JSON_FORMAT: u32 = 1;
 
 /// The outcome class of a status.
@@ -226,9 +227,9 @@ impl From<RunSummary> for Totals {
 }
 
 /// The old run, folded into one [`Outcome`] per distinct test id.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Baseline {
-    fold: Fold,
+    pipeline: Pipeline,
     tally: Tally,
     tests: HashMap<Box<str>, Seen>,
 }
@@ -240,6 +241,37 @@ struct Seen {
     matched: bool,
 }
 
+/// The fold the runs of a comparison go through: `exists` folded (and not counted), the tests
+/// left open in the order they started.
+fn run_pipeline() -> Pipeline {
+    Pipeline::new().exists(Exists::Fold).open(Open::OldestFirst)
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Baseline {
+            pipeline: run_pipeline(),
+            tally: Tally::default(),
+            tests: HashMap::new(),
+        }
+    }
+}
+
+/// Every event's time counts toward the span; each test as it ends.
+impl Sink for Baseline {
+    type Error = Infallible;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Infallible> {
+        self.tally.event(ev);
+        Ok(())
+    }
+
+    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
+        self.record(&r);
+        Ok(())
+    }
+}
+
 impl Baseline {
     /// An empty baseline.
     pub fn new() -> Self {
@@ -248,10 +280,9 @@ impl Baseline {
 
     /// Takes one event of the old run.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        self.tally.event(ev);
-        if let Some(r) = self.fold.push(ev) {
-            self.record(&r);
-        }
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let Ok(()) = pipeline.push(ev, self);
+        self.pipeline = pipeline;
     }
 
     fn record(&mut self, r: &TestRecord) {
@@ -272,10 +303,7 @@ impl Baseline {
 
     /// Ends the old run (its tests left open count as never finished).
     pub fn finish(mut self) -> Baseline {
-        let fold = std::mem::take(&mut self.fold);
-        for r in fold.finish() {
-            self.record(&r);
-        }
+        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
         self
     }
 
@@ -408,12 +436,27 @@ impl Change {
     }
 }
 
+/// Every event's time counts toward the span; each test is compared as it ends.
+impl Sink for Comparison {
+    type Error = Infallible;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Infallible> {
+        self.tally.event(ev);
+        Ok(())
+    }
+
+    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
+        self.record(&r);
+        Ok(())
+    }
+}
+
 /// The new run, compared test by test with a [`Baseline`] as it streams in.
 #[derive(Debug)]
 pub struct Comparison {
     opts: Options,
     base: Baseline,
-    fold: Fold,
+    pipeline: Pipeline,
     tally: Tally,
     /// The status change and the timing change of each test in both runs, or the added
     /// test: only tests with something to report.
@@ -428,7 +471,7 @@ impl Comparison {
         Comparison {
             opts,
             base,
-            fold: Fold::new(),
+            pipeline: run_pipeline(),
             tally: Tally::default(),
             status: HashMap::new(),
             timing: HashMap::new(),
@@ -438,10 +481,9 @@ impl Comparison {
 
     /// Takes one event of the new run.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        self.tally.event(ev);
-        if let Some(r) = self.fold.push(ev) {
-            self.record(&r);
-        }
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let Ok(()) = pipeline.push(ev, self);
+        self.pipeline = pipeline;
     }
 
     fn record(&mut self, r: &TestRecord) {
@@ -528,10 +570,7 @@ impl Comparison {
 
     /// Ends the new run and gives the report.
     pub fn finish(mut self) -> Diff {
-        let fold = std::mem::take(&mut self.fold);
-        for r in fold.finish() {
-            self.record(&r);
-        }
+        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
         let mut changes: Vec<Change> = self
             .status
             .into_values()

@@ -43,9 +43,11 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use subunit_emitter::{PacketRef, Status, Timestamp};
 use subunit_parser::error::ReadError;
-use subunit_parser::fold::{Attachment, Fold, Summary, TestRecord};
+use subunit_parser::fold::{Attachment, Summary, TestRecord};
+use subunit_sinks::pipeline::{Exists, Open, Pipeline, Records};
 
-use crate::compare::{self, CompareError, write_human};
+use crate::compare::render::write_human;
+use crate::compare::{self, CompareError};
 use crate::store::report::{
     HistoryCollector, py_datetime, py_duration, write_history, write_slowest,
 };
@@ -187,16 +189,26 @@ impl Origin {
         }
     }
 
-    /// Feeds `f` the run's test records, as each test ends (then the ones left open).
-    fn records(&self, mut f: impl FnMut(TestRecord)) -> Result<(), ExploreError> {
-        let mut fold = Fold::new();
+    /// Feeds `f` the run's test records, as each test ends (then the ones left open, in the
+    /// order they started).
+    fn records(&self, f: impl FnMut(TestRecord)) -> Result<(), ExploreError> {
+        self.records_with(|_| {}, f)
+    }
+
+    /// [`Origin::records`], with every event shown to `on_event` first.
+    fn records_with(
+        &self,
+        mut on_event: impl FnMut(&PacketRef<'_>),
+        f: impl FnMut(TestRecord),
+    ) -> Result<(), ExploreError> {
+        let mut sink = Records(f);
+        let mut pipeline = Pipeline::new().exists(Exists::Fold).open(Open::OldestFirst);
         self.read(|ev| {
-            if let Some(r) = fold.push(ev) {
-                f(r);
-            }
+            on_event(ev);
+            let Ok(()) = pipeline.push(ev, &mut sink);
             Ok(())
         })?;
-        fold.finish().into_iter().for_each(f);
+        let Ok(()) = pipeline.finish(&mut sink);
         Ok(())
     }
 }
@@ -248,7 +260,6 @@ impl RunIndex {
     fn build(origin: &Origin) -> Result<Self, ExploreError> {
         let mut index = RunIndex::default();
         let mut tag_numbers: HashMap<String, u32> = HashMap::new();
-        let mut fold = Fold::new();
         let mut add = |index: &mut RunIndex, r: TestRecord| {
             if r.status == Some(Status::Exists) {
                 return;
@@ -280,19 +291,18 @@ impl RunIndex {
                 end: r.end,
             });
         };
-        origin.read(|ev| {
-            if let Some(ts) = ev.timestamp {
-                index.first = Some(index.first.map_or(ts, |f| f.min(ts)));
-                index.last = Some(index.last.map_or(ts, |l| l.max(ts)));
-            }
-            if let Some(r) = fold.push(ev) {
-                add(&mut index, r);
-            }
-            Ok(())
-        })?;
-        for r in fold.finish() {
-            add(&mut index, r);
-        }
+        // The span of the run: every event's time, read beside the records.
+        let (mut first, mut last) = (None::<Timestamp>, None::<Timestamp>);
+        origin.records_with(
+            |ev| {
+                if let Some(ts) = ev.timestamp {
+                    first = Some(first.map_or(ts, |f| f.min(ts)));
+                    last = Some(last.map_or(ts, |l| l.max(ts)));
+                }
+            },
+            |r| add(&mut index, r),
+        )?;
+        (index.first, index.last) = (first, last);
         let mut sorted: Vec<u32> = (0..index.tests.len() as u32).collect();
         sorted.sort_by(|&a, &b| index.tests[a as usize].id.cmp(&index.tests[b as usize].id));
         index.sorted = sorted;

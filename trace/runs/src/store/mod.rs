@@ -46,6 +46,7 @@ use subunit_parser::v1::{V1Error, V1Reader};
 
 use subunit_parser::events::python_events;
 use subunit_sinks::dumb::{DumbDb, DumbError, py_float_repr};
+use subunit_sinks::pipeline::{Exists, Pipeline, Sink, View};
 use subunit_sinks::trace::cleanup_test_name;
 use subunit_sinks::v1_writer::V1Writer;
 
@@ -434,87 +435,29 @@ impl Store {
         let mut run = V1Writer::new(BufWriter::with_capacity(256 * 1024, run_file));
         let mut fail = V1Writer::new(BufWriter::new(fail_file));
         let mut times = TimesOrder::default();
-        // The time current in the run file (its last `time:` line), which python's v1
-        // reader gives to a test without times of its own when it replays the run.
         let mut clock: Option<Timestamp> = None;
         let (mut tests, mut failing) = (0, 0);
         for (path, input) in inputs {
-            let mut fold = Fold::new();
-            // The latest timestamp of each test in flight: python's record of a test that
-            // never finishes ends there (the fold's does not).
-            let mut last_seen: HashMap<(String, Option<String>), Timestamp> = HashMap::new();
-            let mut on_record = |r: &TestRecord,
-                                 run: &mut V1Writer<_>,
-                                 fail: &mut V1Writer<_>,
-                                 last_seen: &HashMap<(String, Option<String>), Timestamp>|
-             -> io::Result<()> {
-                if r.status == Some(Status::Exists) {
-                    return Ok(());
-                }
-                tests += 1;
-                run.record(r)?;
-                let before = clock;
-                clock = r.end.or(r.start).or(clock);
-                // The failing file holds what v1 calls failures: failed tests and tests
-                // that never finished (not unexpected successes).
-                let end = r.end.or_else(|| {
-                    last_seen
-                        .get(&(r.id.clone(), r.route_code.clone()))
-                        .copied()
-                });
-                if !matches!(
-                    r.status,
-                    Some(Status::Success | Status::Skip | Status::XFail | Status::UxSuccess)
-                ) {
-                    failing += 1;
-                    // stestr rewrites the failing file from its own replay of the run,
-                    // where a test that never finished ends at its last event.
-                    // A test without times is replayed at the time current before it
-                    // (or python's wall clock when there is none yet).
-                    let now = || {
-                        let t = Timestamp::now();
-                        Timestamp::new(t.secs, t.nanos / 1000 * 1000)
-                    };
-                    let start = r.start.or(before).unwrap_or_else(now);
-                    let end = end.or(Some(start));
-                    let timed = TestRecord {
-                        start: Some(start),
-                        end,
-                        ..r.clone()
-                    };
-                    fail.record(&replay(&timed)?)?;
-                }
-                if let (Some(s), Some(e)) = (r.start, end) {
-                    let secs = (e.python_micros() as i64 - s.python_micros() as i64) as f64 / 1e6;
-                    times.insert(cleanup_test_name(&r.id).into_owned(), py_float_repr(secs));
-                }
-                Ok(())
+            let mut load = Load {
+                run: &mut run,
+                fail: &mut fail,
+                times: &mut times,
+                clock: &mut clock,
+                tests: &mut tests,
+                failing: &mut failing,
+                last_seen: HashMap::new(),
+                observe: &mut *observe,
             };
-            let res = python_events(input, |ev| -> Result<(), StoreError> {
-                observe(ev)?;
-                let Some(id) = ev.test_id else {
-                    return Ok(());
-                };
-                if let Some(ts) = ev.timestamp
-                    && ev.status != Status::Exists
-                {
-                    last_seen.insert((id.to_owned(), ev.route_code.map(str::to_owned)), ts);
-                }
-                if let Some(r) = fold.push(ev) {
-                    last_seen.remove(&(r.id.clone(), r.route_code.clone()));
-                    on_record(&r, &mut run, &mut fail, &last_seen)?;
-                }
-                Ok(())
-            });
+            let res = Pipeline::new()
+                .view(View::Python)
+                .exists(Exists::Fold)
+                .run::<_, StoreError>(input, &mut load);
             match res {
                 Ok(()) => {}
                 Err(StoreError::Read { source, .. }) => {
                     return Err(StoreError::Read { path, source });
                 }
                 Err(e) => return Err(e),
-            }
-            for r in fold.finish().iter().rev() {
-                on_record(r, &mut run, &mut fail, &last_seen)?;
             }
         }
         let finish = |w: V1Writer<BufWriter<File>>, what: &str| -> Result<(), StoreError> {
@@ -560,6 +503,86 @@ impl TimesOrder {
 
     fn into_vec(self) -> Vec<(String, String)> {
         self.order
+    }
+}
+
+/// One input of a load as a [`Sink`]: every event to the observer, each test written to the
+/// run file as it ends (and to the failing file when it failed), its time recorded.
+struct Load<'a, W: Write, O> {
+    run: &'a mut V1Writer<W>,
+    fail: &'a mut V1Writer<W>,
+    times: &'a mut TimesOrder,
+    /// The time current in the run file (its last `time:` line), which python's v1 reader
+    /// gives to a test without times of its own when it replays the run.
+    clock: &'a mut Option<Timestamp>,
+    tests: &'a mut usize,
+    failing: &'a mut usize,
+    /// The latest timestamp of each test in flight: python's record of a test that never
+    /// finishes ends there (the fold's does not).
+    last_seen: HashMap<(String, Option<String>), Timestamp>,
+    observe: &'a mut O,
+}
+
+impl<W: Write, O: FnMut(&PacketRef<'_>) -> io::Result<()>> Sink for Load<'_, W, O> {
+    type Error = StoreError;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), StoreError> {
+        (self.observe)(ev)?;
+        if let Some(id) = ev.test_id
+            && let Some(ts) = ev.timestamp
+            && ev.status != Status::Exists
+        {
+            self.last_seen
+                .insert((id.to_owned(), ev.route_code.map(str::to_owned)), ts);
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, r: TestRecord) -> Result<(), StoreError> {
+        if r.complete {
+            self.last_seen.remove(&(r.id.clone(), r.route_code.clone()));
+        }
+        if r.status == Some(Status::Exists) {
+            return Ok(());
+        }
+        *self.tests += 1;
+        self.run.record(&r)?;
+        let before = *self.clock;
+        *self.clock = r.end.or(r.start).or(*self.clock);
+        // The failing file holds what v1 calls failures: failed tests and tests that never
+        // finished (not unexpected successes).
+        let end = r.end.or_else(|| {
+            self.last_seen
+                .get(&(r.id.clone(), r.route_code.clone()))
+                .copied()
+        });
+        if !matches!(
+            r.status,
+            Some(Status::Success | Status::Skip | Status::XFail | Status::UxSuccess)
+        ) {
+            *self.failing += 1;
+            // stestr rewrites the failing file from its own replay of the run, where a test
+            // that never finished ends at its last event. A test without times is replayed at
+            // the time current before it (or python's wall clock when there is none yet).
+            let now = || {
+                let t = Timestamp::now();
+                Timestamp::new(t.secs, t.nanos / 1000 * 1000)
+            };
+            let start = r.start.or(before).unwrap_or_else(now);
+            let end = end.or(Some(start));
+            let timed = TestRecord {
+                start: Some(start),
+                end,
+                ..r.clone()
+            };
+            self.fail.record(&replay(&timed)?)?;
+        }
+        if let (Some(s), Some(e)) = (r.start, end) {
+            let secs = (e.python_micros() as i64 - s.python_micros() as i64) as f64 / 1e6;
+            self.times
+                .insert(cleanup_test_name(&r.id).into_owned(), py_float_repr(secs));
+        }
+        Ok(())
     }
 }
 

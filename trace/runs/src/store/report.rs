@@ -4,11 +4,12 @@
 //! `history list` table.
 
 use std::collections::BTreeSet;
+use std::convert::Infallible;
 use std::io::{self, Write};
 
 use subunit_emitter::{PacketRef, Status, Timestamp};
-use subunit_parser::fold::{Fold, TestRecord};
-
+use subunit_parser::fold::TestRecord;
+use subunit_sinks::pipeline::{Exists, Open, Pipeline, Sink};
 use subunit_sinks::python::content_type_repr;
 
 /// What testtools' `StreamSummary` (with stestr's first/last timestamps) finds in a run.
@@ -64,8 +65,28 @@ impl RunSummary {
 #[derive(Debug)]
 pub struct TestrResult<W: Write> {
     out: W,
-    fold: Fold,
+    /// The fold of the tests in flight (`exists` folded, and not counted).
+    pipeline: Pipeline,
     summary: RunSummary,
+}
+
+/// Every event's time counts toward the run's span; each test is counted as it ends, and a
+/// failure printed at once (the tests left open are only counted: they have no final status).
+impl<W: Write> Sink for TestrResult<W> {
+    type Error = io::Error;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> io::Result<()> {
+        self.summary.note_time(ev.timestamp);
+        Ok(())
+    }
+
+    fn record(&mut self, r: TestRecord) -> io::Result<()> {
+        self.summary.add(&r);
+        if r.status == Some(Status::Fail) {
+            write_fail_block(&mut self.out, &r)?;
+        }
+        Ok(())
+    }
 }
 
 const SEP1: &str = "======================================================================\n";
@@ -76,38 +97,23 @@ impl<W: Write> TestrResult<W> {
     pub fn new(out: W) -> Self {
         TestrResult {
             out,
-            fold: Fold::new(),
+            pipeline: Pipeline::new().exists(Exists::Fold),
             summary: RunSummary::default(),
         }
     }
 
     /// Takes one event.
     pub fn event(&mut self, ev: &PacketRef<'_>) -> io::Result<()> {
-        self.summary.note_time(ev.timestamp);
-        if ev.test_id.is_none() {
-            return Ok(());
-        }
-        if let Some(r) = self.fold.push(ev) {
-            self.record(&r)?;
-        }
-        Ok(())
-    }
-
-    fn record(&mut self, r: &TestRecord) -> io::Result<()> {
-        self.summary.add(r);
-        if r.status == Some(Status::Fail) {
-            write_fail_block(&mut self.out, r)?;
-        }
-        Ok(())
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let pushed = pipeline.push(ev, self);
+        self.pipeline = pipeline;
+        pushed
     }
 
     /// Ends the run: counts the tests left open, prints the summary (with the change from
     /// `previous`, when given) and returns what was found.
     pub fn finish(mut self, id: u64, previous: Option<&RunSummary>) -> io::Result<RunSummary> {
-        let fold = std::mem::take(&mut self.fold);
-        for r in fold.finish().iter().rev() {
-            self.summary.add(r);
-        }
+        std::mem::take(&mut self.pipeline).finish(&mut self)?;
         write_summary(&mut self.out, id, &self.summary, previous)?;
         self.out.flush()?;
         Ok(self.summary)
@@ -265,27 +271,31 @@ pub struct HistoryRow {
 }
 
 /// Collects a `history list` row from a run's events (stestr's `_get_run_details`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HistoryCollector {
-    fold: Fold,
+    pipeline: Pipeline,
     summary: RunSummary,
     start: Option<i64>,
     stop: Option<i64>,
 }
 
-impl HistoryCollector {
-    /// Takes one event.
-    pub fn event(&mut self, ev: &PacketRef<'_>) {
-        if ev.test_id.is_none() {
-            return;
-        }
-        if let Some(r) = self.fold.push(ev) {
-            self.record(&r);
+impl Default for HistoryCollector {
+    fn default() -> Self {
+        HistoryCollector {
+            pipeline: Pipeline::new().exists(Exists::Fold),
+            summary: RunSummary::default(),
+            start: None,
+            stop: None,
         }
     }
+}
 
-    fn record(&mut self, r: &TestRecord) {
-        self.summary.add(r);
+/// Each test (`exists` listings and the tests left open included) counts and widens the span.
+impl Sink for HistoryCollector {
+    type Error = Infallible;
+
+    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
+        self.summary.add(&r);
         if let Some(s) = r.start {
             let s = s.python_micros() as i64;
             self.start = Some(self.start.map_or(s, |a| a.min(s)));
@@ -294,14 +304,21 @@ impl HistoryCollector {
             let e = e.python_micros() as i64;
             self.stop = Some(self.stop.map_or(e, |b| b.max(e)));
         }
+        Ok(())
+    }
+}
+
+impl HistoryCollector {
+    /// Takes one event.
+    pub fn event(&mut self, ev: &PacketRef<'_>) {
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let Ok(()) = pipeline.push(ev, self);
+        self.pipeline = pipeline;
     }
 
     /// The row for run `id`.
     pub fn finish(mut self, id: u64, metadata: Option<String>) -> HistoryRow {
-        let fold = std::mem::take(&mut self.fold);
-        for r in fold.finish().iter().rev() {
-            self.record(r);
-        }
+        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
         match (self.start, self.stop) {
             (Some(a), Some(b)) => HistoryRow {
                 id,
@@ -435,23 +452,40 @@ pub fn write_slowest(
 }
 
 /// The distinct test ids of a run, in the order they finished (for `slowest`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IdCollector {
-    fold: Fold,
+    pipeline: Pipeline,
     seen: BTreeSet<String>,
     /// The ids, in order.
     pub ids: Vec<String>,
 }
 
+impl Default for IdCollector {
+    fn default() -> Self {
+        IdCollector {
+            pipeline: Pipeline::new().exists(Exists::Fold).open(Open::OldestFirst),
+            seen: BTreeSet::new(),
+            ids: Vec::new(),
+        }
+    }
+}
+
+/// The ids of the tests as they end, then of the ones left open in the order they started.
+impl Sink for IdCollector {
+    type Error = Infallible;
+
+    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
+        self.add(r.id);
+        Ok(())
+    }
+}
+
 impl IdCollector {
     /// Takes one event.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        if ev.test_id.is_none() {
-            return;
-        }
-        if let Some(r) = self.fold.push(ev) {
-            self.add(r.id);
-        }
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let Ok(()) = pipeline.push(ev, self);
+        self.pipeline = pipeline;
     }
 
     fn add(&mut self, id: String) {
@@ -462,30 +496,34 @@ impl IdCollector {
 
     /// The ids, the tests left open included.
     pub fn finish(mut self) -> Vec<String> {
-        let fold = std::mem::take(&mut self.fold);
-        for r in fold.finish() {
-            self.add(r.id);
-        }
+        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
         self.ids
     }
 }
 
 /// The summary of a stored run, for the deltas of the next one.
 pub fn summarize(store: &super::Store, id: u64) -> Result<RunSummary, super::StoreError> {
-    let mut r = TestrResult::new(io::sink());
-    let mut fold_only = |ev: &PacketRef<'_>| -> io::Result<()> {
-        r.summary.note_time(ev.timestamp);
-        if ev.test_id.is_some()
-            && let Some(rec) = r.fold.push(ev)
-        {
-            r.summary.add(&rec);
-        }
+    let mut pipeline = Pipeline::new().exists(Exists::Fold);
+    let mut counts = Counts::default();
+    store.read_run(id, |ev| pipeline.push(ev, &mut counts))?;
+    pipeline.finish(&mut counts)?;
+    Ok(counts.0)
+}
+
+/// A run's counts and span only (what [`TestrResult`] counts, without its output).
+#[derive(Debug, Default)]
+struct Counts(RunSummary);
+
+impl Sink for Counts {
+    type Error = io::Error;
+
+    fn event(&mut self, ev: &PacketRef<'_>) -> io::Result<()> {
+        self.0.note_time(ev.timestamp);
         Ok(())
-    };
-    store.read_run(id, &mut fold_only)?;
-    let fold = std::mem::take(&mut r.fold);
-    for rec in fold.finish() {
-        r.summary.add(&rec);
     }
-    Ok(r.summary)
+
+    fn record(&mut self, r: TestRecord) -> io::Result<()> {
+        self.0.add(&r);
+        Ok(())
+    }
 }

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 use subunit_emitter::{PacketRef, Status};
-use subunit_parser::events::EventReader;
-use subunit_parser::fold::{Fold, TestRecord};
+use subunit_parser::fold::TestRecord;
 
 use super::line::{
     ChunkSizes, LineStyle, Show, cleanup_test_name, find_worker, write_attachments, write_outcome,
@@ -15,6 +14,7 @@ use super::live::FlushBeforeRead;
 use super::progress::{NoProgress, Progress};
 use super::summary::{Totals, duration_micros, duration_value};
 use super::times::TimesDb;
+use crate::pipeline::{Exists, Pipeline, Sink};
 use crate::{Error, Verdict};
 
 /// Which attachments to print under `ok` lines.
@@ -90,7 +90,8 @@ pub struct Trace<W: Write> {
     out: W,
     opts: TraceOptions,
     live: bool,
-    fold: Fold,
+    /// The fold of the tests in flight (`exists` folded, for the progress display).
+    pipeline: Pipeline,
     /// Chunk sizes of the attachments of tests in flight, by test id, then route code.
     chunks: HashMap<String, Vec<(Option<String>, ChunkSizes)>>,
     totals: Totals,
@@ -108,7 +109,7 @@ impl<W: Write> Trace<W> {
             out,
             opts,
             live: false,
-            fold: Fold::new(),
+            pipeline: Pipeline::new().exists(Exists::Fold),
             chunks: HashMap::new(),
             totals: Totals::default(),
             fails: Vec::new(),
@@ -143,12 +144,10 @@ impl<W: Write> Trace<W> {
     /// Reads the whole of `input` as one stream, then finishes; returns the verdict. When
     /// [live](Trace::live), `out` is flushed before each read of `input`.
     pub fn run(mut self, input: impl Read, err: &mut impl Write) -> Result<Verdict, Error> {
+        let pipeline = std::mem::take(&mut self.pipeline);
         if !self.live {
-            let mut reader = EventReader::new(input);
-            while let Some(event) = reader.next_event()? {
-                self.event(&event)?;
-            }
-            return Ok(self.finish(err)?.0);
+            pipeline.run::<_, Error>(input, &mut self)?;
+            return Ok(self.summarize(err)?.0);
         }
         // The reader only reads when it has handled everything it holds, so the trace is never
         // borrowed by the flush and by an event at once.
@@ -157,15 +156,8 @@ impl<W: Write> Trace<W> {
             Ok(mut trace) => trace.flush(),
             Err(_) => Ok(()),
         };
-        let mut reader = EventReader::new(FlushBeforeRead::new(input, flush));
-        while let Some(event) = reader.next_event()? {
-            let mut trace = cell
-                .try_borrow_mut()
-                .map_err(|e| Error::Io(io::Error::other(e)))?;
-            trace.event(&event)?;
-        }
-        drop(reader);
-        Ok(cell.into_inner().finish(err)?.0)
+        pipeline.run::<_, Error>(FlushBeforeRead::new(input, flush), &mut Shared(&cell))?;
+        Ok(cell.into_inner().summarize(err)?.0)
     }
 
     /// Writes out everything printed so far (with the progress bar cleared meanwhile).
@@ -178,23 +170,10 @@ impl<W: Write> Trace<W> {
     /// comes, as python's `CatFiles` does; test events go to the fold, and a test that ends
     /// is printed at once.
     pub fn event(&mut self, event: &PacketRef<'_>) -> io::Result<()> {
-        let Some(id) = event.test_id else {
-            if let Some(file) = event.file {
-                let out = &mut self.out;
-                self.progress.suspend(&mut || out.write_all(file.content))?;
-            }
-            return Ok(());
-        };
-        if let Some(file) = event.file
-            && !file.content.is_empty()
-        {
-            self.note_chunk(id, event.route_code, file.name, file.content.len());
-        }
-        if let Some(record) = self.fold.push(event) {
-            let chunks = self.take_chunks(id, event.route_code);
-            self.record(record, chunks)?;
-        }
-        Ok(())
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let pushed = pipeline.push(event, self);
+        self.pipeline = pipeline;
+        pushed
     }
 
     fn note_chunk(&mut self, id: &str, route: Option<&str>, name: &str, len: usize) {
@@ -234,7 +213,7 @@ impl<W: Write> Trace<W> {
     }
 
     /// stestr's `show_outcome`, for one finished (or abandoned) test.
-    fn record(&mut self, record: TestRecord, chunks: ChunkSizes) -> io::Result<()> {
+    fn show(&mut self, record: TestRecord, chunks: ChunkSizes) -> io::Result<()> {
         if record.status == Some(Status::Exists) {
             self.progress.announce();
             return Ok(());
@@ -294,11 +273,12 @@ impl<W: Write> Trace<W> {
     /// then the failures again (`-f`) and the summary, writes stestr's messages to `err`, and
     /// returns the verdict and `out`.
     pub fn finish(mut self, err: &mut impl Write) -> io::Result<(Verdict, W)> {
-        let fold = std::mem::take(&mut self.fold);
-        for record in fold.finish().into_iter().rev() {
-            let chunks = self.take_chunks(&record.id, record.route_code.as_deref());
-            self.record(record, chunks)?;
-        }
+        std::mem::take(&mut self.pipeline).finish(&mut self)?;
+        self.summarize(err)
+    }
+
+    /// The end, once the fold is flushed: the failures again, the summary and the verdict.
+    fn summarize(mut self, err: &mut impl Write) -> io::Result<(Verdict, W)> {
         self.progress.clear();
         if self.totals.ran() > 0 {
             if self.opts.post_fails {
@@ -335,6 +315,55 @@ impl<W: Write> Trace<W> {
             write_attachments(out, record, chunks, show, &mut self.scratch)?;
         }
         out.write_all(b"\n")
+    }
+}
+
+/// The trace as a [`Sink`]: output outside tests as it comes, each test as it ends.
+impl<W: Write> Sink for Trace<W> {
+    type Error = io::Error;
+
+    fn event(&mut self, event: &PacketRef<'_>) -> io::Result<()> {
+        let Some(id) = event.test_id else {
+            if let Some(file) = event.file {
+                let out = &mut self.out;
+                self.progress.suspend(&mut || out.write_all(file.content))?;
+            }
+            return Ok(());
+        };
+        if let Some(file) = event.file
+            && !file.content.is_empty()
+        {
+            self.note_chunk(id, event.route_code, file.name, file.content.len());
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: TestRecord) -> io::Result<()> {
+        let chunks = self.take_chunks(&record.id, record.route_code.as_deref());
+        self.show(record, chunks)
+    }
+}
+
+/// A trace shared with the flush before each read, for [`Trace::run`] when live.
+struct Shared<'a, W: Write>(&'a RefCell<Trace<W>>);
+
+impl<W: Write> Shared<'_, W> {
+    fn trace(&self) -> Result<std::cell::RefMut<'_, Trace<W>>, Error> {
+        self.0
+            .try_borrow_mut()
+            .map_err(|e| Error::Io(io::Error::other(e)))
+    }
+}
+
+impl<W: Write> Sink for Shared<'_, W> {
+    type Error = Error;
+
+    fn event(&mut self, event: &PacketRef<'_>) -> Result<(), Error> {
+        Ok(Sink::event(&mut *self.trace()?, event)?)
+    }
+
+    fn record(&mut self, record: TestRecord) -> Result<(), Error> {
+        Ok(Sink::record(&mut *self.trace()?, record)?)
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use subunit_runs::compare::{CompareError, Options, Source, compare, write_human, write_json};
+use subunit_runs::compare::render::{write_human, write_json};
+use subunit_runs::compare::{CompareError, Options, Source, compare};
 use subunit_sinks::Verdict;
 use subunit_tools::cli::{self, ToolError};
 
