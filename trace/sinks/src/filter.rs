@@ -47,7 +47,7 @@ use subunit_emitter::{FileRef, PacketRef, Status, StreamWriter, Tags, Timestamp,
 use subunit_parser::error::ReadError;
 use subunit_parser::fold::{Attachment, TestRecord};
 
-use crate::pipeline::{Pipeline, Sink, View};
+use crate::pipeline::{Feed, Pipeline, Sink, View};
 use crate::python::{bytes_repr, content_type_repr, str_repr};
 
 /// Why the filter could not do its work.
@@ -368,10 +368,7 @@ impl<W: Write> Filter<W> {
     ///
     /// [`FilterError::Write`] when the output fails.
     pub fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), FilterError> {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let pushed = pipeline.push(ev, self);
-        self.pipeline = pipeline;
-        pushed
+        self.feed(ev)
     }
 
     /// How many tests are in flight.
@@ -386,7 +383,7 @@ impl<W: Write> Filter<W> {
     ///
     /// [`FilterError::Write`] when the output fails.
     pub fn finish(mut self) -> Result<W, FilterError> {
-        std::mem::take(&mut self.pipeline).finish(&mut self)?;
+        self.feed_end()?;
         Ok(self.out.finish()?)
     }
 
@@ -521,6 +518,12 @@ impl<W: Write> Filter<W> {
             return false;
         }
         true
+    }
+}
+
+impl<W: Write> Feed for Filter<W> {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
     }
 }
 

@@ -17,7 +17,12 @@
 //!
 //! How the stray bytes between packets are cut into events is the [`View`]: as the reader
 //! meets them, or batched the way python batches a file
-//! ([`python_events`](subunit_parser::events::python_events)).
+//! ([`python_events`]).
+//!
+//! [`Pipeline::run`] reads a whole stream. A sink handed events one at a time (by a run store's
+//! reader, or a caller of its own) keeps its pipeline and implements [`Feed`], whose
+//! [`feed`](Feed::feed) and [`feed_end`](Feed::feed_end) are [`Pipeline::push`] and
+//! [`Pipeline::finish`]: the same rules, no second loop.
 //!
 //! # Example
 //!
@@ -100,6 +105,36 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn record(&mut self, record: TestRecord) -> Result<(), Self::Error> {
         (**self).record(record)
+    }
+}
+
+/// A sink that keeps its own [`Pipeline`], for callers that hand it events one at a time (a
+/// run store's reader, a test) instead of a reader: [`Feed::feed`] is [`Pipeline::push`] and
+/// [`Feed::feed_end`] is [`Pipeline::finish`], with the sink's own pipeline.
+pub trait Feed: Sink {
+    /// The sink's pipeline.
+    fn pipeline(&mut self) -> &mut Pipeline;
+
+    /// Takes one event through the sink's pipeline.
+    ///
+    /// # Errors
+    ///
+    /// The sink's.
+    fn feed(&mut self, event: &PacketRef<'_>) -> Result<(), Self::Error> {
+        let mut pipeline = std::mem::take(self.pipeline());
+        let pushed = pipeline.push(event, self);
+        *self.pipeline() = pipeline;
+        pushed
+    }
+
+    /// Ends the stream: the tests left open go to the sink (and the sink's pipeline is a
+    /// new default one).
+    ///
+    /// # Errors
+    ///
+    /// The sink's.
+    fn feed_end(&mut self) -> Result<(), Self::Error> {
+        std::mem::take(self.pipeline()).finish(self)
     }
 }
 

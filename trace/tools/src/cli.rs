@@ -14,6 +14,12 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use subunit_emitter::WriteError;
+use subunit_parser::error::ReadError;
+use subunit_runs::compare::CompareError;
+use subunit_runs::explore::ExploreError;
+use subunit_runs::replay::ReplayError;
+use subunit_runs::store::StoreError;
 use subunit_sinks::filter::FilterError;
 use subunit_sinks::stats::FilterOptions;
 use subunit_sinks::trace::{ColorWhen, SuccessAttachments, Trace, TraceOptions, stdout_trace};
@@ -40,15 +46,9 @@ pub enum ToolError {
         /// What went wrong.
         source: io::Error,
     },
-    /// Reading or writing a stream failed.
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// Reading the stream failed.
-    #[error("{0}")]
-    Read(#[from] subunit_parser::error::ReadError),
-    /// Writing a subunit stream failed.
-    #[error("{0}")]
-    Write(#[from] subunit_emitter::WriteError),
+    /// Reading or writing a stream failed (the sinks' [`Error`]).
+    #[error(transparent)]
+    Stream(#[from] Error),
     /// The arguments make no sense together.
     #[error("{0}")]
     Usage(String),
@@ -58,34 +58,77 @@ impl ToolError {
     /// Whether the error is the reader downstream going away, which ends a tool quietly.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            ToolError::Io(e) => e.kind() == io::ErrorKind::BrokenPipe,
-            ToolError::Write(e) => e.is_broken_pipe(),
-            ToolError::Read(subunit_parser::error::ReadError::Io(e)) => {
-                e.kind() == io::ErrorKind::BrokenPipe
-            }
+            ToolError::Stream(e) => e.is_broken_pipe(),
             _ => false,
         }
     }
 }
 
-impl From<Error> for ToolError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Io(e) => ToolError::Io(e),
-            Error::Read(e) => ToolError::Read(e),
-            Error::Write(e) => ToolError::Write(e),
-            other => ToolError::Usage(other.to_string()),
-        }
+impl From<io::Error> for ToolError {
+    fn from(e: io::Error) -> Self {
+        ToolError::Stream(Error::Io(e))
+    }
+}
+
+impl From<ReadError> for ToolError {
+    fn from(e: ReadError) -> Self {
+        ToolError::Stream(Error::Read(e))
+    }
+}
+
+impl From<WriteError> for ToolError {
+    fn from(e: WriteError) -> Self {
+        ToolError::Stream(Error::Write(e))
     }
 }
 
 impl From<FilterError> for ToolError {
     fn from(e: FilterError) -> Self {
         match e {
-            FilterError::Read(e) => ToolError::Read(e),
-            FilterError::Write(e) => ToolError::Write(e),
+            FilterError::Read(e) => e.into(),
+            FilterError::Write(e) => e.into(),
             FilterError::List { path, source } => ToolError::Input { path, source },
             other => ToolError::Usage(other.to_string()),
+        }
+    }
+}
+
+/// A library error whose only meaning for the exit status is its message, or a quiet end
+/// when it is the reader downstream going away.
+fn message_or_quiet(e: &impl std::fmt::Display, broken_pipe: bool) -> ToolError {
+    if broken_pipe {
+        io::Error::from(io::ErrorKind::BrokenPipe).into()
+    } else {
+        io::Error::other(e.to_string()).into()
+    }
+}
+
+impl From<StoreError> for ToolError {
+    fn from(e: StoreError) -> Self {
+        message_or_quiet(&e, e.is_broken_pipe())
+    }
+}
+
+impl From<CompareError> for ToolError {
+    fn from(e: CompareError) -> Self {
+        message_or_quiet(&e, e.is_broken_pipe())
+    }
+}
+
+impl From<ExploreError> for ToolError {
+    fn from(e: ExploreError) -> Self {
+        message_or_quiet(&e, e.is_broken_pipe())
+    }
+}
+
+impl From<ReplayError> for ToolError {
+    fn from(e: ReplayError) -> Self {
+        match e {
+            e if e.is_broken_pipe() => io::Error::from(io::ErrorKind::BrokenPipe).into(),
+            ReplayError::Read(e) => e.into(),
+            ReplayError::Write(e) => e.into(),
+            ReplayError::Input { path, source } => ToolError::Input { path, source },
+            e => io::Error::other(e.to_string()).into(),
         }
     }
 }
@@ -293,7 +336,7 @@ mod tests {
 
     #[test]
     fn broken_pipe_is_quiet() {
-        let e = ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe));
+        let e = ToolError::from(io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(e.is_broken_pipe());
         assert_eq!(run::<()>("t", || Err(e)), ExitCode::from(0));
         assert_eq!(run("t", || Ok(Verdict::Failed)), ExitCode::from(1));

@@ -55,7 +55,7 @@ use std::hash::{DefaultHasher, Hasher};
 use serde::Serialize;
 use subunit_emitter::{PacketRef, Status};
 use subunit_parser::fold::TestRecord;
-use subunit_sinks::pipeline::{Exists, Open, Pipeline, Sink};
+use subunit_sinks::pipeline::{Exists, Feed, Open, Pipeline, Sink};
 
 use crate::store::report::{RunSummary, details_to_str};
 
@@ -257,20 +257,33 @@ impl Default for Baseline {
     }
 }
 
-/// Every event's time counts toward the span; each test as it ends.
-impl Sink for Baseline {
-    type Error = Infallible;
+/// The two runs of a comparison are read alike: every event's time counts toward the run's
+/// span, and each test goes to the struct's own `record` as it ends.
+macro_rules! run_sink {
+    ($t:ty) => {
+        impl Feed for $t {
+            fn pipeline(&mut self) -> &mut Pipeline {
+                &mut self.pipeline
+            }
+        }
 
-    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Infallible> {
-        self.tally.event(ev);
-        Ok(())
-    }
+        impl Sink for $t {
+            type Error = Infallible;
 
-    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
-        self.record(&r);
-        Ok(())
-    }
+            fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Infallible> {
+                self.tally.event(ev);
+                Ok(())
+            }
+
+            fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
+                self.record(&r);
+                Ok(())
+            }
+        }
+    };
 }
+
+run_sink!(Baseline);
 
 impl Baseline {
     /// An empty baseline.
@@ -280,9 +293,7 @@ impl Baseline {
 
     /// Takes one event of the old run.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let Ok(()) = pipeline.push(ev, self);
-        self.pipeline = pipeline;
+        let Ok(()) = self.feed(ev);
     }
 
     fn record(&mut self, r: &TestRecord) {
@@ -303,7 +314,7 @@ impl Baseline {
 
     /// Ends the old run (its tests left open count as never finished).
     pub fn finish(mut self) -> Baseline {
-        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
+        let Ok(()) = self.feed_end();
         self
     }
 
@@ -436,20 +447,7 @@ impl Change {
     }
 }
 
-/// Every event's time counts toward the span; each test is compared as it ends.
-impl Sink for Comparison {
-    type Error = Infallible;
-
-    fn event(&mut self, ev: &PacketRef<'_>) -> Result<(), Infallible> {
-        self.tally.event(ev);
-        Ok(())
-    }
-
-    fn record(&mut self, r: TestRecord) -> Result<(), Infallible> {
-        self.record(&r);
-        Ok(())
-    }
-}
+run_sink!(Comparison);
 
 /// The new run, compared test by test with a [`Baseline`] as it streams in.
 #[derive(Debug)]
@@ -481,9 +479,7 @@ impl Comparison {
 
     /// Takes one event of the new run.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let Ok(()) = pipeline.push(ev, self);
-        self.pipeline = pipeline;
+        let Ok(()) = self.feed(ev);
     }
 
     fn record(&mut self, r: &TestRecord) {
@@ -570,7 +566,7 @@ impl Comparison {
 
     /// Ends the new run and gives the report.
     pub fn finish(mut self) -> Diff {
-        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
+        let Ok(()) = self.feed_end();
         let mut changes: Vec<Change> = self
             .status
             .into_values()

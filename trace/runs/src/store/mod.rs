@@ -24,7 +24,7 @@
 //! only then the file linked to its id. A process killed at any moment therefore leaves only
 //! whole runs, and `next-stream` is always above every stored id (at worst an id is skipped,
 //! a gap stestr allows). The failing file is replaced the same way; times and metadata are
-//! updated as [`dumb`] describes.
+//! updated as [`dumb`](subunit_sinks::dumb) describes.
 //!
 //! # Reading
 //!

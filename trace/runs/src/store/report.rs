@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use subunit_emitter::{PacketRef, Status, Timestamp};
 use subunit_parser::fold::TestRecord;
-use subunit_sinks::pipeline::{Exists, Open, Pipeline, Sink};
+use subunit_sinks::pipeline::{Exists, Feed, Open, Pipeline, Sink};
 use subunit_sinks::python::content_type_repr;
 
 /// What testtools' `StreamSummary` (with stestr's first/last timestamps) finds in a run.
@@ -70,6 +70,12 @@ pub struct TestrResult<W: Write> {
     summary: RunSummary,
 }
 
+impl<W: Write> Feed for TestrResult<W> {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
+    }
+}
+
 /// Every event's time counts toward the run's span; each test is counted as it ends, and a
 /// failure printed at once (the tests left open are only counted: they have no final status).
 impl<W: Write> Sink for TestrResult<W> {
@@ -104,16 +110,13 @@ impl<W: Write> TestrResult<W> {
 
     /// Takes one event.
     pub fn event(&mut self, ev: &PacketRef<'_>) -> io::Result<()> {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let pushed = pipeline.push(ev, self);
-        self.pipeline = pipeline;
-        pushed
+        self.feed(ev)
     }
 
     /// Ends the run: counts the tests left open, prints the summary (with the change from
     /// `previous`, when given) and returns what was found.
     pub fn finish(mut self, id: u64, previous: Option<&RunSummary>) -> io::Result<RunSummary> {
-        std::mem::take(&mut self.pipeline).finish(&mut self)?;
+        self.feed_end()?;
         write_summary(&mut self.out, id, &self.summary, previous)?;
         self.out.flush()?;
         Ok(self.summary)
@@ -243,7 +246,7 @@ pub fn write_summary(
 }
 
 /// `str(datetime)` of a UTC time python holds in microseconds (the one formatter,
-/// [`python_datetime`](subunit_sinks::csv::python_datetime)).
+/// [`python_datetime`](subunit_sinks::python::python_datetime)).
 pub use subunit_sinks::python::python_datetime as py_datetime;
 
 /// subunit-trace's `get_duration`: `S.ffffffs`.
@@ -290,6 +293,12 @@ impl Default for HistoryCollector {
     }
 }
 
+impl Feed for HistoryCollector {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
+    }
+}
+
 /// Each test (`exists` listings and the tests left open included) counts and widens the span.
 impl Sink for HistoryCollector {
     type Error = Infallible;
@@ -311,14 +320,12 @@ impl Sink for HistoryCollector {
 impl HistoryCollector {
     /// Takes one event.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let Ok(()) = pipeline.push(ev, self);
-        self.pipeline = pipeline;
+        let Ok(()) = self.feed(ev);
     }
 
     /// The row for run `id`.
     pub fn finish(mut self, id: u64, metadata: Option<String>) -> HistoryRow {
-        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
+        let Ok(()) = self.feed_end();
         match (self.start, self.stop) {
             (Some(a), Some(b)) => HistoryRow {
                 id,
@@ -470,6 +477,12 @@ impl Default for IdCollector {
     }
 }
 
+impl Feed for IdCollector {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
+    }
+}
+
 /// The ids of the tests as they end, then of the ones left open in the order they started.
 impl Sink for IdCollector {
     type Error = Infallible;
@@ -483,9 +496,7 @@ impl Sink for IdCollector {
 impl IdCollector {
     /// Takes one event.
     pub fn event(&mut self, ev: &PacketRef<'_>) {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let Ok(()) = pipeline.push(ev, self);
-        self.pipeline = pipeline;
+        let Ok(()) = self.feed(ev);
     }
 
     fn add(&mut self, id: String) {
@@ -496,7 +507,7 @@ impl IdCollector {
 
     /// The ids, the tests left open included.
     pub fn finish(mut self) -> Vec<String> {
-        let Ok(()) = std::mem::take(&mut self.pipeline).finish(&mut self);
+        let Ok(()) = self.feed_end();
         self.ids
     }
 }

@@ -13,7 +13,7 @@
 //! [`python_events`](subunit_parser::events::python_events): each beside what it rounds or
 //! batches.
 //!
-//! This module depends on nothing else of the crate but its [`Error`](crate::Error), so every
+//! This module depends on nothing else of the crate but its [`Error`], so every
 //! sink may use it.
 
 pub mod text;

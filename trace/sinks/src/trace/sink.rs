@@ -14,7 +14,7 @@ use super::live::FlushBeforeRead;
 use super::progress::{NoProgress, Progress};
 use super::summary::{Totals, duration_micros, duration_value};
 use super::times::TimesDb;
-use crate::pipeline::{Exists, Pipeline, Sink};
+use crate::pipeline::{Exists, Feed, Pipeline, Sink};
 use crate::{Error, Verdict};
 
 /// Which attachments to print under `ok` lines.
@@ -170,10 +170,7 @@ impl<W: Write> Trace<W> {
     /// comes, as python's `CatFiles` does; test events go to the fold, and a test that ends
     /// is printed at once.
     pub fn event(&mut self, event: &PacketRef<'_>) -> io::Result<()> {
-        let mut pipeline = std::mem::take(&mut self.pipeline);
-        let pushed = pipeline.push(event, self);
-        self.pipeline = pipeline;
-        pushed
+        self.feed(event)
     }
 
     fn note_chunk(&mut self, id: &str, route: Option<&str>, name: &str, len: usize) {
@@ -273,7 +270,7 @@ impl<W: Write> Trace<W> {
     /// then the failures again (`-f`) and the summary, writes stestr's messages to `err`, and
     /// returns the verdict and `out`.
     pub fn finish(mut self, err: &mut impl Write) -> io::Result<(Verdict, W)> {
-        std::mem::take(&mut self.pipeline).finish(&mut self)?;
+        self.feed_end()?;
         self.summarize(err)
     }
 
@@ -315,6 +312,12 @@ impl<W: Write> Trace<W> {
             write_attachments(out, record, chunks, show, &mut self.scratch)?;
         }
         out.write_all(b"\n")
+    }
+}
+
+impl<W: Write> Feed for Trace<W> {
+    fn pipeline(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
     }
 }
 

@@ -49,13 +49,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     cli::run("subunit-diff", || {
         check(&args)?;
-        diff(&args).map_err(|e| {
-            if e.is_broken_pipe() {
-                ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe))
-            } else {
-                ToolError::Usage(e.to_string())
-            }
-        })
+        Ok(diff(&args)?)
     })
 }
 

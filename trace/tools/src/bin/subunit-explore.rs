@@ -11,7 +11,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 use subunit_runs::explore::complete::ExploreHelper;
-use subunit_runs::explore::{COMMANDS, ExploreError, Explorer, Flow, Origin};
+use subunit_runs::explore::{COMMANDS, Explorer, Flow, Origin};
 use subunit_tools::cli::{self, EXIT_ERROR, EXIT_SUCCESS, Fact, ToolError};
 
 const AFTER_HELP: &str = "\
@@ -49,14 +49,6 @@ fn main() -> ExitCode {
     cli::run("subunit-explore", || body(args))
 }
 
-fn tool_error(e: ExploreError) -> ToolError {
-    if e.is_broken_pipe() {
-        ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe))
-    } else {
-        ToolError::Io(io::Error::other(e.to_string()))
-    }
-}
-
 /// How a session went: a script whose commands all worked, or one where some failed (each
 /// reported on stderr as it failed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +71,7 @@ fn body(args: Args) -> Result<Session, ToolError> {
         (Some(dir), _) => Explorer::open_store(dir, args.run),
         (None, Some(file)) => Explorer::open_file(file),
         (None, None) => return Err(ToolError::Usage("give a FILE or --store DIR".into())),
-    }
-    .map_err(tool_error)?;
+    }?;
     if io::stdin().is_terminal() {
         interactive(explorer)
     } else {
@@ -98,7 +89,7 @@ fn scripted(mut explorer: Explorer) -> Result<Session, ToolError> {
         match explorer.execute(&line, &mut out) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
-            Err(e) if e.is_broken_pipe() => return Err(tool_error(e)),
+            Err(e) if e.is_broken_pipe() => return Err(e.into()),
             Err(e) => {
                 out.flush()?;
                 eprintln!("subunit-explore: {e}");
@@ -129,8 +120,8 @@ fn history_path(explorer: &Explorer) -> Option<PathBuf> {
 /// The prompt, with history and completion.
 fn interactive(explorer: Explorer) -> Result<Session, ToolError> {
     let readline_error = |e: ReadlineError| match e {
-        ReadlineError::Io(e) => ToolError::Io(e),
-        e => ToolError::Io(io::Error::other(e.to_string())),
+        ReadlineError::Io(e) => ToolError::from(e),
+        e => ToolError::from(io::Error::other(e.to_string())),
     };
     let config = Config::builder()
         .completion_type(CompletionType::List)
@@ -182,7 +173,7 @@ fn interactive(explorer: Explorer) -> Result<Session, ToolError> {
         match helper.explorer.execute(&line, &mut out) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
-            Err(e) if e.is_broken_pipe() => return Err(tool_error(e)),
+            Err(e) if e.is_broken_pipe() => return Err(e.into()),
             Err(e) => {
                 out.flush()?;
                 eprintln!("subunit-explore: {e}");

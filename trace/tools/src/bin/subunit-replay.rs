@@ -1,7 +1,6 @@
 //! `subunit-replay`: write a stored subunit stream out again, as fast as possible or with the
 //! pacing it was recorded with, so that live consumers see the run as it happened.
 
-use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -61,16 +60,6 @@ fn main() -> ExitCode {
     cli::run("subunit-replay", || body(args))
 }
 
-fn tool_error(e: ReplayError) -> ToolError {
-    match e {
-        e if e.is_broken_pipe() => ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe)),
-        ReplayError::Read(e) => ToolError::Read(e),
-        ReplayError::Write(e) => ToolError::Write(e),
-        ReplayError::Input { path, source } => ToolError::Input { path, source },
-        e => ToolError::Io(io::Error::other(e.to_string())),
-    }
-}
-
 fn body(args: Args) -> Result<(), ToolError> {
     let pacing =
         (args.realtime || args.speed.is_some() || args.max_gap.is_some()).then(|| Pacing {
@@ -79,7 +68,7 @@ fn body(args: Args) -> Result<(), ToolError> {
         });
     let source = match &args.store {
         Some(dir) => {
-            let store_err = |e: StoreError| tool_error(e.into());
+            let store_err = |e: StoreError| ToolError::from(ReplayError::from(e));
             let store = Store::open(dir).map_err(store_err)?;
             let id = match &args.source {
                 Some(id) => store.parse_id(id).map_err(store_err)?,
@@ -98,7 +87,7 @@ fn body(args: Args) -> Result<(), ToolError> {
         }
     };
     let writer = StreamWriter::stdout()?;
-    replay(source, &writer, pacing).map_err(tool_error)?;
+    replay(source, &writer, pacing)?;
     writer.finish()?;
     Ok(())
 }

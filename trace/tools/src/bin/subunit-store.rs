@@ -15,7 +15,7 @@ use subunit_runs::store::report::{
 use subunit_runs::store::{Store, StoreError};
 use subunit_sinks::Verdict;
 use subunit_sinks::trace::{Trace, TraceOptions, cleanup_test_name};
-use subunit_tools::cli::{self, ColorArg, ToolError};
+use subunit_tools::cli::{self, ColorArg};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -174,15 +174,7 @@ struct TestHistoryArgs {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    cli::run("subunit-store", || {
-        command(args).map_err(|e| {
-            if e.is_broken_pipe() {
-                ToolError::Io(io::Error::from(io::ErrorKind::BrokenPipe))
-            } else {
-                ToolError::Io(io::Error::other(e.to_string()))
-            }
-        })
-    })
+    cli::run("subunit-store", || Ok(command(args)?))
 }
 
 fn command(args: Args) -> Result<Verdict, StoreError> {
