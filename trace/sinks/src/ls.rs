@@ -11,8 +11,8 @@
 //! - `exists` prints the id only with `--exists` (duration 0).
 //! - At the end, tests still started are printed in the order they were first started, with
 //!   the time from their start to the last timestamp of the stream.
-//! - The exit code is testtools' `StreamSummary.wasSuccessful()`: 1 when a test failed or never
-//!   finished; an unexpected success does not fail the run.
+//! - The verdict is testtools' `StreamSummary.wasSuccessful()`: failed when a test failed or
+//!   never finished; an unexpected success does not fail the run.
 //!
 //! python crashes (`'int' object has no attribute 'seconds'`) under `--times` whenever the
 //! duration is unknown: a test with no start, a start before any timestamp, an `exists`

@@ -9,15 +9,15 @@
 //!   events, folds the rest into records and hands each to a sink the moment its test ends; the
 //!   tests left open at the end follow, newest first, as testtools flushes them.
 //! - [`Stats`] is `subunit.TestResultStats`: the sink behind `subunit-stats`, with its exact
-//!   text ([`Stats::write_report`]) and its exit rule ([`Stats::was_successful`]).
+//!   text ([`Stats::write_report`]) and its verdict ([`Stats::was_successful`]).
 //!
 //! # The rules (python-subunit 1.4.6, testtools 2.9.1)
 //!
 //! - Total counts every test but `exists` listings; Failed counts `fail` and the tests that
 //!   never finished; Skipped counts `skip`; Passed is what is left, so `xfail` **and**
 //!   `uxsuccess` count as passed.
-//! - The run failed (exit 1) when Failed is not zero; a run whose only problem is an
-//!   unexpected success exits 0.
+//! - The run failed when Failed is not zero; a run whose only problem is an unexpected success
+//!   passed.
 //! - "Seen tags" is the union of every counted test's tags, sorted.
 //!
 //! # Example

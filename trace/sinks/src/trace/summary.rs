@@ -1,4 +1,4 @@
-//! The Totals and Worker Balance blocks, the figures behind them, and the exit-code rules, as
+//! The Totals and Worker Balance blocks, the figures behind them, and the verdict's rules, as
 //! stestr's `subunit_trace` computes them; and the time formats they print in.
 
 use std::collections::HashMap;
@@ -67,7 +67,7 @@ struct Worker {
     stuck: Vec<String>,
 }
 
-/// What the summary and the exit code need from the tests seen: counts by status, per-worker
+/// What the summary and the verdict need from the tests seen: counts by status, per-worker
 /// figures, and the ids of tests left `inprogress`. It never holds attachments.
 #[derive(Debug, Default)]
 pub(crate) struct Totals {
