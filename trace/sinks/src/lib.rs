@@ -35,7 +35,7 @@
 //!
 //! ```text
 //! error   pipeline   dumb   python::text          (leaves)
-//! python -> error, python::text
+//! python -> error
 //! v1_writer -> python            convert -> pipeline, v1_writer, error
 //! stats -> pipeline, python      csv, junit -> stats, python, error
 //! ls, tags -> pipeline, error    filter -> pipeline, python       output -> error
