@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use subunit_emitter::{Packet, Status, Timestamp, to_vec};
-//! use subunit_sinks::{Verdict, csv, stats::FilterOptions};
+//! use subunit_sinks::{Verdict, csv, script::FilterOptions};
 //!
 //! let stream = to_vec(&Packet::status("t.a", Status::XFail)
 //!     .with_timestamp(Timestamp::new(1_700_000_000, 5_000)).as_ref())?;
@@ -45,7 +45,7 @@ use subunit_emitter::{Status, Timestamp};
 use subunit_parser::fold::TestRecord;
 
 use crate::python::python_datetime;
-use crate::stats::{FilterOptions, Passthrough, run_filter};
+use crate::script::{FilterOptions, Passthrough, run_filter};
 use crate::{Error, Verdict};
 
 /// The header row.

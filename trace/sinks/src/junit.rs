@@ -42,7 +42,7 @@
 //!
 //! ```
 //! use subunit_emitter::{Packet, Status, Timestamp, to_vec};
-//! use subunit_sinks::{Verdict, junit, stats::FilterOptions};
+//! use subunit_sinks::{Verdict, junit, script::FilterOptions};
 //!
 //! let mut stream = to_vec(&Packet::status("t.a", Status::InProgress)
 //!     .with_timestamp(Timestamp::new(1_700_000_000, 0)).as_ref())?;
@@ -71,7 +71,7 @@ use subunit_parser::fold::{Attachment, TestRecord};
 
 use crate::python::content_type_repr;
 use crate::python::text::{Charset, charset_named, decode_whole};
-use crate::stats::{FilterOptions, Passthrough, run_filter};
+use crate::script::{FilterOptions, Passthrough, run_filter};
 use crate::{Error, Verdict};
 
 /// How many bytes of test cases are held in memory before they spill to a temporary file.

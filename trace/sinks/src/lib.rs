@@ -9,7 +9,8 @@
 //!   kept out of the fold, open tests flushed newest first); a sink only says what to do with
 //!   an event as read and with a test once it ended.
 //! - The sinks, one module each: [`trace`] (stestr's `subunit-trace`), [`stats`]
-//!   (`subunit-stats`, and python's `run_filter_script` driver), [`ls`], [`csv`], [`junit`],
+//!   (`subunit-stats`), [`ls`], [`csv`], [`junit`] (the three under python's
+//!   `run_filter_script`, [`script`]),
 //!   [`filter`], [`tags`], [`output`] (`subunit-output`, a writer), [`convert`]
 //!   (`subunit-1to2`, `subunit-2to1`) and [`v1_writer`] (the v1 text protocol).
 //! - [`python`]: python's rendering rules in one place (`repr`s, testtools' MIME types and
@@ -37,7 +38,7 @@
 //! error   pipeline   dumb   python::text          (leaves)
 //! python -> error
 //! v1_writer -> python            convert -> pipeline, v1_writer, error
-//! stats -> pipeline, python      csv, junit -> stats, python, error
+//! script -> pipeline, python     stats, csv, junit -> script, python, error
 //! ls, tags -> pipeline, error    filter -> pipeline, python       output -> error
 //! trace: sink -> pipeline, line, live, progress, summary, times; stdout -> sink;
 //!        line -> color, summary, python; times -> line, dumb; summary -> error
@@ -73,6 +74,7 @@ pub mod ls;
 pub mod output;
 pub mod pipeline;
 pub mod python;
+pub mod script;
 pub mod stats;
 pub mod tags;
 pub mod trace;

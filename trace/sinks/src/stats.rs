@@ -1,13 +1,9 @@
-//! `subunit-stats`: the totals of a run, and the `run_filter_script` driver it shares with
-//! `subunit2csv` and `subunit2junitxml`.
+//! `subunit-stats`: the totals of a run.
 //!
 //! # Brief overview
 //!
-//! - [`run_filter`] is python-subunit's `run_filter_script` around testtools'
-//!   `StreamToExtendedDecorator`: it reads events, passes the ones without a test id through
-//!   (raw or re-encoded, see [`Passthrough`]), forwards the stream with `-f`, drops `exists`
-//!   events, folds the rest into records and hands each to a sink the moment its test ends; the
-//!   tests left open at the end follow, newest first, as testtools flushes them.
+//! - It runs under python-subunit's `run_filter_script`
+//!   ([`run_filter`]), as `subunit2csv` and `subunit2junitxml` do.
 //! - [`Stats`] is `subunit.TestResultStats`: the sink behind `subunit-stats`, with its exact
 //!   text ([`Stats::write_report`]) and its verdict ([`Stats::was_successful`]).
 //!
@@ -24,7 +20,8 @@
 //!
 //! ```
 //! use subunit_emitter::{Packet, Status, to_vec};
-//! use subunit_sinks::stats::{FilterOptions, Passthrough, Stats, run_filter};
+//! use subunit_sinks::script::{FilterOptions, Passthrough, run_filter};
+//! use subunit_sinks::stats::Stats;
 //!
 //! let mut stream = to_vec(&Packet::status("t.a", Status::Success).with_tags(["w"]).as_ref())?;
 //! stream.extend(to_vec(&Packet::status("t.b", Status::Fail).as_ref())?);
@@ -46,104 +43,11 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 
-use subunit_emitter::{PacketRef, Status};
+use subunit_emitter::Status;
 use subunit_parser::fold::TestRecord;
 
-use crate::pipeline::{Pipeline, Sink};
-
-use crate::python::write_reencoded;
+use crate::script::{FilterOptions, Passthrough, run_filter};
 use crate::{Error, Verdict};
-
-/// The options every `run_filter_script` tool shares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FilterOptions {
-    /// Pass events without a test id (stray bytes, run-wide attachments) through to stdout;
-    /// `--no-passthrough` turns it off.
-    pub passthrough: bool,
-    /// `-f/--forward`: copy the subunit stream to stdout as well (every event when passing
-    /// through, only the tests' events otherwise).
-    pub forward: bool,
-}
-
-impl Default for FilterOptions {
-    fn default() -> Self {
-        FilterOptions {
-            passthrough: true,
-            forward: false,
-        }
-    }
-}
-
-/// How events without a test id are passed through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Passthrough {
-    /// The file bytes only, as python's `CatFiles` writes them (`subunit-stats`, `subunit-ls`).
-    Raw,
-    /// Re-encoded as subunit v2 packets, as python's `StreamResultToBytes` writes them
-    /// (`subunit2csv`, `subunit2junitxml`).
-    Subunit,
-}
-
-/// Runs a stream through python-subunit's `run_filter_script` pipeline: passthrough and
-/// forwarding to `out`, and every test record to `sink` (with `out`, so a sink writing to
-/// stdout interleaves with the passthrough in stream order). See the [module docs](self).
-pub fn run_filter<R: Read>(
-    input: R,
-    out: &mut dyn Write,
-    options: FilterOptions,
-    passthrough: Passthrough,
-    sink: impl FnMut(&mut dyn Write, TestRecord) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let mut script = FilterScript {
-        out,
-        options,
-        passthrough,
-        buf: Vec::new(),
-        sink,
-    };
-    Pipeline::new().run::<_, Error>(input, &mut script)
-}
-
-/// python's `run_filter_script` as a [`Sink`]: passthrough and forwarding on the events, and
-/// the records to the tool's own sink.
-struct FilterScript<'a, F> {
-    out: &'a mut dyn Write,
-    options: FilterOptions,
-    passthrough: Passthrough,
-    buf: Vec<u8>,
-    sink: F,
-}
-
-impl<F> Sink for FilterScript<'_, F>
-where
-    F: FnMut(&mut dyn Write, TestRecord) -> Result<(), Error>,
-{
-    type Error = Error;
-
-    fn event(&mut self, event: &PacketRef<'_>) -> Result<(), Error> {
-        let global = event.test_id.is_none();
-        let (options, out) = (self.options, &mut *self.out);
-        if options.forward {
-            if options.passthrough || !global {
-                write_reencoded(event, out, &mut self.buf)?;
-            }
-        } else if options.passthrough && global {
-            match self.passthrough {
-                Passthrough::Raw => {
-                    if let Some(file) = event.file {
-                        out.write_all(file.content)?;
-                    }
-                }
-                Passthrough::Subunit => write_reencoded(event, out, &mut self.buf)?,
-            }
-        }
-        Ok(())
-    }
-
-    fn record(&mut self, record: TestRecord) -> Result<(), Error> {
-        (self.sink)(self.out, record)
-    }
-}
 
 /// The totals `subunit-stats` prints (python-subunit's `TestResultStats`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

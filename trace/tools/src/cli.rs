@@ -21,7 +21,7 @@ use subunit_runs::explore::ExploreError;
 use subunit_runs::replay::ReplayError;
 use subunit_runs::store::StoreError;
 use subunit_sinks::filter::FilterError;
-use subunit_sinks::stats::FilterOptions;
+use subunit_sinks::script::FilterOptions;
 use subunit_sinks::trace::{ColorWhen, SuccessAttachments, Trace, TraceOptions, stdout_trace};
 use subunit_sinks::{Error, Verdict};
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use subunit_samples::synthetic::{RunSpec, write_run};
 use subunit_samples::{python, v2};
 use subunit_sinks::junit::{self, Outcome};
-use subunit_sinks::stats::{FilterOptions, Passthrough, run_filter};
+use subunit_sinks::script::{FilterOptions, Passthrough, run_filter};
 use subunit_tools::cli::Fact;
 
 fn ours(args: &[&str], stdin: &[u8]) -> Output {
