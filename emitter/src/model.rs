@@ -244,6 +244,23 @@ pub struct UtcDateTime {
     pub nanos: u32,
 }
 
+impl UtcDateTime {
+    /// `YYYY-MM-DD<sep>HH:MM:SS.ffffff`: the date, `sep`, and the time to the microsecond
+    /// (truncated), as python's `datetime` prints it with `sep` ` ` and ISO 8601 with `T`.
+    pub fn format_micros(&self, sep: char) -> String {
+        format!(
+            "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:06}",
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            self.nanos / 1000
+        )
+    }
+}
+
 /// The tags of a packet, borrowed. Decoded packets keep the raw wire bytes (already checked)
 /// and yield the strings lazily, so decoding tags allocates nothing.
 #[derive(Clone, Copy, Debug)]

@@ -238,6 +238,79 @@ impl<R: Read> EventReader<R> {
     }
 }
 
+/// How many stray bytes python gathers into one `stdout` event at most (see
+/// [`python_events`]).
+pub const STRAY_BATCH: usize = 1 << 20;
+
+fn stray(bytes: &[u8]) -> PacketRef<'_> {
+    PacketRef {
+        file: Some(FileRef {
+            name: NON_SUBUNIT_NAME,
+            content: bytes,
+        }),
+        ..PacketRef::default()
+    }
+}
+
+/// Feeds `f` the events python-subunit reads from `input` when the input is a file: the
+/// events of [`EventReader`], with each run of stray bytes (non-subunit bytes up to the next
+/// packet) gathered into one `stdout` event, split every [`STRAY_BATCH`] bytes.
+///
+/// (python batches by `select()`: on a file that is what it gets; on a pipe it depends on
+/// timing, usually one event per byte.)
+///
+/// # Example
+///
+/// ```
+/// use subunit_emitter::{Packet, Status, to_vec};
+/// use subunit_parser::error::ReadError;
+/// use subunit_parser::events::python_events;
+///
+/// let mut stream = b"a".to_vec();
+/// stream.extend(to_vec(&Packet::status("t", Status::Success).as_ref())?);
+/// let mut seen = Vec::new();
+/// python_events::<_, ReadError>(&stream[..], |ev| {
+///     seen.push(ev.test_id.unwrap_or("-").to_owned());
+///     Ok(())
+/// })?;
+/// assert_eq!(seen, ["-", "t"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// The first error of the reader or of `f`.
+pub fn python_events<R, E>(
+    input: R,
+    mut f: impl FnMut(&PacketRef<'_>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: Read,
+    E: From<ReadError>,
+{
+    let mut reader = EventReader::new(input);
+    let mut pending: Vec<u8> = Vec::new();
+    while let Some((ev, origin)) = reader.next_event_with_origin()? {
+        if origin == Origin::Stray {
+            pending.extend_from_slice(ev.file.map(|file| file.content).unwrap_or_default());
+            while pending.len() >= STRAY_BATCH {
+                f(&stray(&pending[..STRAY_BATCH]))?;
+                pending.drain(..STRAY_BATCH);
+            }
+            continue;
+        }
+        if !pending.is_empty() {
+            f(&stray(&pending))?;
+            pending.clear();
+        }
+        f(&ev)?;
+    }
+    if !pending.is_empty() {
+        f(&stray(&pending))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,5 +518,26 @@ mod tests {
                 length: Some(12)
             }
         ));
+    }
+
+    #[test]
+    fn stray_bytes_are_batched_and_real_stdout_packets_kept_apart() {
+        let real = Packet::default().with_file("stdout", None, "real", false);
+        let mut input = b"abc".to_vec();
+        input.extend(to_vec(&real.as_ref()).unwrap());
+        input.extend(b"de");
+        input.extend(vec![b'x'; STRAY_BATCH + 3]);
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        python_events::<_, ReadError>(&input[..], |e| {
+            got.push(e.file.unwrap().content.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0], b"abc");
+        assert_eq!(got[1], b"real");
+        assert_eq!(got[2].len(), STRAY_BATCH);
+        assert_eq!(&got[2][..3], b"dex");
+        assert_eq!(got[3], b"xxxxx");
     }
 }

@@ -21,7 +21,7 @@
 //! | hand-written | `v1-basic.v1` | yes |
 //! | Rust-made damage | `damaged-*.subunit` | yes, checked against [`damaged_samples`] |
 //! | python-subunit | `python-*.subunit` | no: `samples/python/make_samples.py` writes them under the build directory on first use |
-//! | real runs, from public repositories | `corpus/*.v1` ([`corpus`]) | yes, byte for byte, each with its origin |
+//! | real runs, from public repositories | `corpus/*.v1` ([`corpus()`]) | yes, byte for byte, each with its origin |
 //!
 //! No binary is copied from another project (the corpus is data real runs wrote, kept with its
 //! origin): the python-written streams are made by the

@@ -2,4 +2,5 @@
 //! descriptions, and the pinned python reference environment.
 
 mod committed;
+mod module_cycles;
 mod python_reference;

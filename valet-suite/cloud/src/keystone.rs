@@ -90,16 +90,7 @@ pub(crate) fn iso8601(ms: i64) -> String {
     let ms = ms.max(0).unsigned_abs();
     let secs = u32::try_from(ms / 1000).unwrap_or(u32::MAX);
     let t = subunit_emitter::Timestamp::new(secs, (ms % 1000) as u32 * 1_000_000).to_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year,
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
-        t.nanos / 1000
-    )
+    format!("{}Z", t.format_micros('T'))
 }
 
 fn domain_json() -> Value {

@@ -14,8 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 
 use subunit_emitter::{Delivery, StreamWriter};
-use subunit_tools::cli::ToolError;
-pub use subunit_tools::trace::{ColorWhen, Trace, TraceOptions};
+pub use subunit_sinks::trace::{ColorWhen, Trace, TraceOptions};
 
 use crate::config::Config;
 use crate::runner::{self, RunError, RunOptions, RunSummary};
@@ -29,7 +28,7 @@ use crate::suite::Suite;
 ///
 /// Duplicating the stdout descriptor failed.
 pub fn stdout_trace(color: ColorWhen) -> io::Result<Trace<BufWriter<File>>> {
-    subunit_tools::cli::stdout_trace(TraceOptions {
+    subunit_sinks::trace::stdout_trace(TraceOptions {
         color: color.resolve_for_stdout(),
         ..TraceOptions::default()
     })
@@ -44,7 +43,7 @@ pub enum LiveError {
     Pipe(#[source] io::Error),
     /// The view failed: writing its output, or reading the stream.
     #[error("showing the live trace")]
-    Trace(#[source] ToolError),
+    Trace(#[source] subunit_sinks::Error),
     /// The view's thread panicked.
     #[error("the live view's thread died: {0}")]
     TraceThread(String),
@@ -98,7 +97,7 @@ where
                     .unwrap_or_default(),
             )
         })?;
-        let trace_code = shown.map_err(LiveError::Trace)?;
+        let trace_code = u8::from(!shown.map_err(LiveError::Trace)?.is_passed());
         let summary = ran?;
         closed.map_err(RunError::Write)?;
         Ok(Traced {

@@ -417,7 +417,9 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
                 writer.finish()?;
                 s
             } else {
-                let trace = live::stdout_trace(color.into()).context("opening stdout")?;
+                let trace = live::stdout_trace(color.into())
+                    .context("opening stdout")?
+                    .with_progress(Box::new(subunit_progress::Progress::stderr_if_terminal()));
                 live::run_traced(&suite, &selection, config, &opts, trace, io::stderr())?.summary
             };
             Ok(Outcome::Ran(summary))

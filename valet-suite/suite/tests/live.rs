@@ -101,9 +101,10 @@ fn stestr_trace(stream: &[u8]) -> Output {
 fn library_trace(stream: &[u8], opts: TraceOptions) -> (String, String, u8) {
     let out = Arc::new(Mutex::new(Vec::new()));
     let mut err = Vec::new();
-    let code = Trace::new(Shared(Arc::clone(&out)), opts)
+    let verdict = Trace::new(Shared(Arc::clone(&out)), opts)
         .run(stream, &mut err)
         .unwrap();
+    let code = u8::from(!verdict.is_passed());
     let out = out.lock().unwrap().clone();
     (text(&out), text(&err), code)
 }
