@@ -5,14 +5,16 @@
 //! # Example
 //!
 //! ```
+//! use subunit_sinks::python::mime::ContentType;
 //! use subunit_sinks::v1_writer::{Part, V1Writer};
 //!
 //! let mut w = V1Writer::new(Vec::new());
 //! w.time(1_704_164_645_678_901)?;
 //! w.test("pkg.test_one")?;
+//! let text_utf8 = ContentType::parse(Some("text/plain; charset=\"utf8\""));
 //! w.outcome("failure", "pkg.test_one", &[Part {
 //!     name: "traceback",
-//!     mime_type: "text/plain; charset=\"utf8\"",
+//!     mime_type: &text_utf8,
 //!     chunks: &[b"boom\n"],
 //! }])?;
 //! let text = w.into_inner();
@@ -29,7 +31,8 @@ use std::io::{self, Write};
 use subunit_emitter::Status;
 use subunit_parser::fold::TestRecord;
 
-use crate::python::{content_type_repr, format_time};
+use crate::python::format_time;
+use crate::python::mime::ContentType;
 
 /// The most bytes python's chunked encoder buffers before it writes a chunk.
 const CHUNK_LIMIT: usize = 65536;
@@ -39,8 +42,8 @@ const CHUNK_LIMIT: usize = 65536;
 pub struct Part<'a> {
     /// Its name.
     pub name: &'a str,
-    /// Its MIME type, as testtools renders it (`type/sub; k="v"`).
-    pub mime_type: &'a str,
+    /// Its MIME type, as testtools reads it.
+    pub mime_type: &'a ContentType,
     /// Its bytes, in the pieces they arrived in
     /// ([`Attachment::chunks`](subunit_parser::fold::Attachment::chunks)).
     pub chunks: &'a [&'a [u8]],
@@ -120,23 +123,13 @@ impl<W: Write> V1Writer<W> {
         let mut sorted: Vec<&Part<'_>> = parts.iter().collect();
         sorted.sort_by(|a, b| a.name.cmp(b.name));
         for part in sorted {
-            let (full, params) = match part.mime_type.split_once("; ") {
-                Some((full, params)) => (full, Some(params)),
-                None => (part.mime_type, None),
-            };
-            write!(self.out, "Content-Type: {full}")?;
-            if let Some(params) = params {
-                // `k="v"; k2="v2"` (already sorted) becomes `;k=v,k2=v2`.
-                let plain: Vec<String> = params
-                    .split("; ")
-                    .map(|kv| match kv.split_once('=') {
-                        Some((k, v)) => {
-                            let v = v.strip_prefix('"').unwrap_or(v);
-                            format!("{k}={}", v.strip_suffix('"').unwrap_or(v))
-                        }
-                        None => kv.to_owned(),
-                    })
-                    .collect();
+            let ct = part.mime_type;
+            write!(self.out, "Content-Type: {}/{}", ct.type_, ct.subtype)?;
+            if !ct.params.is_empty() {
+                // python: `;` then `k=v` for each parameter sorted by name, joined by `,`.
+                let mut params: Vec<&(String, String)> = ct.params.iter().collect();
+                params.sort();
+                let plain: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 write!(self.out, ";{}", plain.join(","))?;
             }
             write!(self.out, "\n{}\n", part.name)?;
@@ -192,10 +185,10 @@ impl<W: Write> V1Writer<W> {
         if let Some(t) = r.end {
             self.time(t.python_micros())?;
         }
-        let mime_types: Vec<String> = r
+        let mime_types: Vec<ContentType> = r
             .attachments
             .iter()
-            .map(|a| content_type_repr(a.mime_type.as_deref()))
+            .map(|a| ContentType::parse(a.mime_type.as_deref()))
             .collect();
         let chunks: Vec<Vec<&[u8]>> = r.attachments.iter().map(|a| a.chunks().collect()).collect();
         let parts: Vec<Part<'_>> = r

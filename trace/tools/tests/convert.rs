@@ -31,9 +31,13 @@ fn sort_tag_lines(v1: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn two_to_one_on_every_sample_and_generated_runs() {
+fn two_to_one_on_every_sample_corpus_run_and_generated_run() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, path, crash) in inputs(dir.path(), &[(8, 300, 21), (32, 1000, 22)]) {
+    let corpus = common::stream::corpus_inputs(dir.path());
+    for (name, path, crash) in inputs(dir.path(), &[(8, 300, 21), (32, 1000, 22)])
+        .into_iter()
+        .chain(corpus)
+    {
         let file = path.to_str().unwrap();
         let py = python("subunit-2to1", &[file], None);
         let us = ours("subunit-2to1", &[file], b"");

@@ -140,3 +140,12 @@ fn missing_file_is_one_line_and_status_2() {
 fn closed_pipe_downstream_is_quiet() {
     common::assert_closed_pipe_on_run("subunit2csv", 50_000);
 }
+
+#[test]
+fn every_corpus_run_matches_python() {
+    for (name, bytes) in common::corpus_v2() {
+        for args in [&[][..], &["--no-passthrough"]] {
+            assert_same(&name, args, &bytes);
+        }
+    }
+}

@@ -215,3 +215,19 @@ fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
     let big = synthetic(16, 20_000, 5);
     assert_closed_pipe_on_file("subunit-filter", &["-s", "--xfail"], &big, 16);
 }
+
+#[test]
+fn every_corpus_run_matches_python() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, path, _) in common::stream::corpus_inputs(dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        let file = path.to_str().unwrap();
+        for args in [&[][..], &["--no-passthrough"], &["-s", "--no-skip"]] {
+            let mut with_file: Vec<&str> = args.to_vec();
+            with_file.push(file);
+            let py = python("subunit-filter", &with_file, None);
+            let us = ours("subunit-filter", &with_file, b"");
+            assert_like_python(&format!("{name} with {args:?}"), &py, &us, &bytes, None);
+        }
+    }
+}

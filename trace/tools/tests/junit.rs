@@ -398,3 +398,20 @@ fn python_crashes_on_undecodable_text_and_we_replace_it() {
         assert!(mine.stderr.is_empty());
     }
 }
+
+#[test]
+fn every_corpus_run_matches_python() {
+    common::on_corpus_with_filter_flags(assert_same);
+}
+
+#[test]
+fn a_charset_among_comma_joined_parameters_decodes_as_python_decodes_it() {
+    let stream = crate::common::trace::latin1_traceback_run();
+    assert_same("latin1 comma-joined", &[], &stream);
+    let mine = ours(&[], &stream);
+    assert!(
+        String::from_utf8_lossy(&mine.stdout).contains("ab\u{e9}"),
+        "{}",
+        String::from_utf8_lossy(&mine.stdout)
+    );
+}

@@ -16,6 +16,7 @@ mod explore_pty;
 mod filter;
 mod junit;
 mod ls;
+mod mime_python;
 mod output;
 mod replay;
 mod stats;

@@ -101,3 +101,37 @@ fn closed_pipe_downstream_is_quiet() {
     // Passthrough of a large stray text, read by a reader that goes away at once.
     assert_closed_pipe_on_file("subunit-stats", &[], &vec![b'x'; 4 << 20], 16);
 }
+
+#[test]
+fn every_corpus_run_matches_python() {
+    common::on_corpus_with_filter_flags(assert_same);
+}
+
+#[test]
+fn python_crashes_on_undecodable_failure_text_and_we_count_it() {
+    use subunit_emitter::{Packet, Status, to_vec};
+    let mut stream = to_vec(&Packet::status("t.ok", Status::Success).as_ref()).unwrap();
+    stream.extend(
+        to_vec(
+            &Packet::status("t.bad", Status::Fail)
+                .with_file(
+                    "traceback",
+                    Some("text/plain;charset=utf8"),
+                    b"caf\xe9 boom".to_vec(),
+                    true,
+                )
+                .as_ref(),
+        )
+        .unwrap(),
+    );
+    let theirs = common::python_tool("subunit-stats", &[], &stream, Feed::File, None);
+    let err = String::from_utf8_lossy(&theirs.stderr);
+    assert!(err.contains("UnicodeDecodeError"), "{err}");
+    assert_eq!(theirs.status.code(), Some(1));
+    let mine = ours(&[], &stream);
+    assert_eq!(mine.status.code(), Some(1), "the run failed");
+    assert!(mine.stderr.is_empty());
+    let text = String::from_utf8(mine.stdout).unwrap();
+    assert!(text.contains("Total tests:       2\n"), "{text}");
+    assert!(text.contains("Failed tests:      1\n"), "{text}");
+}

@@ -83,6 +83,8 @@ const REPO_FILES: &[&str] = &[
     "times.dbm.dat",
     "times.dbm.dir",
     "times.dbm.bak",
+    "meta.dbm.dat",
+    "meta.dbm.dir",
 ];
 
 /// Streams to store: every v2 sample python reads without an error, and generated runs.
@@ -570,4 +572,34 @@ fn python_ops() -> String {
         })
         .collect();
     format!("[{}]", items.join(", "))
+}
+
+#[test]
+fn every_corpus_run_is_stored_as_stestr_stores_it() {
+    for (name, bytes) in crate::common::corpus_v2() {
+        let theirs = tempfile::tempdir().unwrap();
+        let mine = tempfile::tempdir().unwrap();
+        assert!(stestr(theirs.path(), &["init"], b"").status.success());
+        assert!(ours(mine.path(), &["init"], b"").status.success());
+        let a = stestr(theirs.path(), &["load"], &bytes);
+        assert!(a.status.success(), "{name}: {}", text(&a));
+        ours(mine.path(), &["load"], &bytes);
+        let mut files: Vec<String> = std::fs::read_dir(theirs.path().join(".stestr"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let mut our_files: Vec<String> = std::fs::read_dir(mine.path().join(".stestr"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        our_files.sort();
+        assert_eq!(our_files, files, "{name}: the files of the store");
+        for f in ["0", "failing", "meta.dbm.dat", "meta.dbm.dir"] {
+            let a = std::fs::read(theirs.path().join(".stestr").join(f)).unwrap();
+            let b = std::fs::read(mine.path().join(".stestr").join(f)).unwrap();
+            let (a, b) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+            assert_eq!(sort_tags(&b), sort_tags(&a), "{name}: .stestr/{f} differs");
+        }
+    }
 }

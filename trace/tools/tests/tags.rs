@@ -68,3 +68,16 @@ fn a_closed_pipe_downstream_ends_quietly_with_status_0() {
     // python-subunit's subunit-tags reads standard input only.
     assert_closed_pipe_is_quiet("subunit-tags", &["x"], synthetic(16, 20_000, 5), 16);
 }
+
+#[test]
+fn every_corpus_run_matches_python() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, path, _) in common::stream::corpus_inputs(dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        for args in [&["worker-9"][..], &["-", "worker-0"]] {
+            let py = python("subunit-tags", args, Some(&path));
+            let us = ours("subunit-tags", args, &bytes);
+            assert_like_python(&format!("{name} with {args:?}"), &py, &us, &bytes, None);
+        }
+    }
+}

@@ -118,6 +118,8 @@ fn built_streams() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("reference-run", reference_run()),
         ("crashed-worker", crashed_worker_run()),
+        // A charset among comma-joined parameters: decoded as python reads it (`abé`).
+        ("latin1-comma-joined", latin1_traceback_run()),
         (
             // A worker's return code is counted but never printed; its failure fails the run.
             "process-returncode",
@@ -366,4 +368,27 @@ fn stestr_wrapper_really_runs_stestr() {
     let py = stestr(&stream, &[], dir.path());
     assert_eq!(py.status.code(), Some(1), "{}", show(&py));
     assert!(String::from_utf8_lossy(&py.stdout).contains("Worker Balance"));
+}
+
+#[test]
+fn every_corpus_run_matches_stestr() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(String, std::path::PathBuf)> = common::stream::corpus_inputs(dir.path())
+        .into_iter()
+        .map(|(name, path, _)| (name, path))
+        .collect();
+    compare_all(&cases, &[&[], &["--no-summary", "--fails"]], dir.path());
+}
+
+#[test]
+fn a_charset_among_comma_joined_parameters_decodes_as_python_decodes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = write(dir.path(), "latin1.subunit", &latin1_traceback_run());
+    let out = ours(&stream, &[], dir.path());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("ab\u{e9}\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    compare("latin1", &stream, &[], dir.path()).unwrap();
 }

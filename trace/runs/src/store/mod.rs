@@ -406,11 +406,13 @@ impl Store {
         let _ = fs::remove_file(&run_tmp);
         let failing = self.path("failing");
         fs::rename(&fail_tmp, &failing).map_err(StoreError::io(&failing))?;
+        // stestr opens the metadata database after every load (to show the run), which
+        // creates it empty when no metadata was ever given; so do we.
+        let mut db = DumbDb::open(&self.path("meta.dbm"))?;
         if let Some(meta) = metadata.filter(|m| !m.is_empty()) {
-            let mut db = DumbDb::open(&self.path("meta.dbm"))?;
             db.set(id.to_string().as_bytes(), meta.as_bytes())?;
-            db.commit()?;
         }
+        db.commit()?;
         let mut db = DumbDb::open(&self.path("times.dbm"))?;
         for (k, v) in &times {
             db.set(k.as_bytes(), v.as_bytes())?;

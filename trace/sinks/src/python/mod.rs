@@ -16,6 +16,7 @@
 //! This module depends on nothing else of the crate but its [`Error`], so every
 //! sink may use it.
 
+pub mod mime;
 pub mod text;
 
 use std::fmt::Write as _;
@@ -25,89 +26,10 @@ use subunit_emitter::{PacketRef, Timestamp};
 
 use crate::Error;
 
-/// A MIME type as testtools 2.9.1 normalises it when it folds a file
-/// (`repr(_make_content_type(mime))`): lower-case type, `application/octet-stream` when there
-/// is none, `text/plain` when it cannot be parsed, parameters with lower-case names, quoted
-/// values, sorted, and a `charset` cut at its first comma.
+/// A MIME type as testtools 2.9.1 normalises it when it folds a file:
+/// `repr(_make_content_type(mime))`, by the rules of [`mime`].
 pub fn content_type_repr(mime: Option<&str>) -> String {
-    let Some(mime) = mime else {
-        return "application/octet-stream".to_owned();
-    };
-    let parts = split_params(mime);
-    let full = parts
-        .first()
-        .map(|s| s.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let full: String = full.chars().filter(|c| !c.is_whitespace()).collect();
-    let valid = full.matches('/').count() == 1 && !full.starts_with('/') && !full.ends_with('/');
-    let full = if valid { full } else { "text/plain".to_owned() };
-    let mut params: Vec<(String, String)> = Vec::new();
-    for p in parts.iter().skip(1) {
-        let p = p.trim();
-        if p.is_empty() {
-            continue;
-        }
-        let (k, v) = match p.split_once('=') {
-            Some((k, v)) => (k.trim(), unquote(v.trim())),
-            None => (p, String::new()),
-        };
-        let k = k.to_ascii_lowercase();
-        params.retain(|(old, _)| *old != k);
-        params.push((k, v));
-    }
-    for (k, v) in &mut params {
-        if k == "charset"
-            && let Some(i) = v.find(',')
-        {
-            v.truncate(i);
-        }
-    }
-    let mut rendered: Vec<String> = params.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
-    rendered.sort();
-    if rendered.is_empty() {
-        full
-    } else {
-        format!("{full}; {}", rendered.join("; "))
-    }
-}
-
-/// Splits a header value at `;` outside double quotes.
-fn split_params(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut quoted, mut escaped) = (0, false, false);
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            ';' if !quoted => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
-}
-
-fn unquote(v: &str) -> String {
-    let Some(inner) = v.strip_prefix('"') else {
-        return v.to_owned();
-    };
-    let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    mime::ContentType::parse(mime).repr()
 }
 
 /// python's `repr()` of a `bytes` value.

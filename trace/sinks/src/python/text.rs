@@ -24,32 +24,15 @@ pub(crate) struct ContentType {
 }
 
 impl ContentType {
-    /// Parses a MIME type as testtools does through `email.message.EmailMessage`: none means
-    /// `application/octet-stream`; the type is lower-cased; a type without exactly one `/`
-    /// reads as `text/plain`; the `charset` parameter is cut at its first comma (testtools'
-    /// workaround for `charset=utf8,language=python`).
+    /// Reads a MIME type as testtools does ([`super::mime`]): text when the primary type is
+    /// `text` (or `test`), decoded in its `charset` parameter, ISO-8859-1 when there is none.
     pub(crate) fn parse(mime: Option<&str>) -> ContentType {
-        let mime = mime.unwrap_or("application/octet-stream");
-        let mut parts = mime.split(';');
-        let full = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let primary = if full.matches('/').count() == 1 {
-            full.split('/').next().unwrap_or("").trim().to_owned()
-        } else {
-            "text".to_owned()
-        };
-        let mut charset = None;
-        for param in parts {
-            if let Some((key, value)) = param.split_once('=')
-                && key.trim().eq_ignore_ascii_case("charset")
-            {
-                let value = value.trim().trim_matches('"');
-                let value = value.split(',').next().unwrap_or("");
-                charset = Some(charset_named(value));
-            }
-        }
+        let parsed = super::mime::ContentType::parse(mime);
         ContentType {
-            text: primary == "text" || primary == "test",
-            charset: charset.unwrap_or(Charset::Latin1),
+            text: parsed.type_ == "text" || parsed.type_ == "test",
+            charset: parsed
+                .param("charset")
+                .map_or(Charset::Latin1, charset_named),
         }
     }
 }

@@ -298,3 +298,15 @@ pub fn synthetic(workers: u32, tests: u32, seed: u64) -> Vec<u8> {
     }
     w.finish().unwrap()
 }
+
+/// The corpus runs ([`super::corpus_v2`]) written into `dir`, as [`inputs`] gives the samples
+/// (python reads all of them to the end).
+pub fn corpus_inputs(dir: &Path) -> Vec<(String, PathBuf, Option<String>)> {
+    super::corpus_v2()
+        .into_iter()
+        .map(|(name, bytes)| {
+            let path = super::write(dir, &format!("{name}.subunit"), &bytes);
+            (name, path, None)
+        })
+        .collect()
+}

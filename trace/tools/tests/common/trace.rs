@@ -223,3 +223,21 @@ pub fn show(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The type the iso-8859-1 traceback of [`latin1_traceback_run`] carries: parameters joined by
+/// a comma, as older testtools wrote them.
+pub const LATIN1_COMMA_TYPE: &str = "text/x-traceback;charset=\"iso-8859-1\",language=\"python\"";
+
+/// A failing test whose traceback holds `ab\xe9` typed [`LATIN1_COMMA_TYPE`]: python reads
+/// the charset as `iso-8859-1` and prints `abé`.
+pub fn latin1_traceback_run() -> Vec<u8> {
+    Stream::new()
+        .test(
+            "latin1.test_fails",
+            Status::Fail,
+            (0, 10),
+            0,
+            &[("traceback", Some(LATIN1_COMMA_TYPE), &[b"ab\xe9\n"])],
+        )
+        .build()
+}
