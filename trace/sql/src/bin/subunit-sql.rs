@@ -1,0 +1,3 @@
+//! `subunit-sql`: questions about stored runs.
+
+fn main() {}
