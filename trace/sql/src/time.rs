@@ -22,18 +22,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 impl DbTime {
     /// A stream timestamp, rounded to microseconds as python-subunit rounds it.
     pub fn from_timestamp(ts: Timestamp) -> DbTime {
@@ -45,7 +33,8 @@ impl DbTime {
         DbTime::from_timestamp(Timestamp::now())
     }
 
-    /// This time as a stream timestamp (times before 1970 become the epoch).
+    /// This time as a stream timestamp (times before 1970 become the epoch, after 2106 the
+    /// last second of the range).
     pub fn to_timestamp(self) -> Timestamp {
         Timestamp::from_micros(u64::try_from(self.0).unwrap_or(0))
     }
@@ -122,19 +111,20 @@ impl DbTime {
 }
 
 impl fmt::Display for DbTime {
-    /// `YYYY-MM-DD HH:MM:SS.ffffff`, SQLAlchemy's storage format for SQLite.
+    /// `YYYY-MM-DD HH:MM:SS.ffffff`, SQLAlchemy's storage format for SQLite. Times outside
+    /// a subunit timestamp's range (1970 to 2106) are clamped to it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(MICROS_PER_DAY);
-        let rem = self.0.rem_euclid(MICROS_PER_DAY);
-        let (y, m, d) = civil_from_days(days);
-        let secs = rem / 1_000_000;
+        let t = self.to_timestamp().to_utc();
         write!(
             f,
-            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60,
-            rem % 1_000_000
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            t.nanos / 1000
         )
     }
 }
@@ -181,7 +171,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn display_and_parse_round_trip(micros in 0i64..4_102_444_800_000_000) {
+        fn display_and_parse_round_trip(micros in 0i64..4_294_967_295_000_000) {
             let t = DbTime(micros);
             prop_assert_eq!(DbTime::parse(&t.to_string()), Some(t));
         }

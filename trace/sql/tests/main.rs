@@ -1,1 +1,8 @@
-//! Integration tests.
+//! The integration tests of subunit-sql: against the real subunit2sql 1.10.0 (from the pinned
+//! Python environment) on SQLite and on a real PostgreSQL server the harness starts.
+
+mod bad_input;
+mod common;
+mod concurrency;
+mod interop;
+mod pg;

@@ -22,8 +22,12 @@ pub struct DbArgs {
     /// postgresql://USER:PASSWORD@HOST:PORT/DBNAME
     #[arg(long = "database-connection", value_name = "URL", global = true)]
     pub connection: Option<String>,
-    /// An oslo.config file whose [database] section names the connection
-    #[arg(long = "config-file", value_name = "PATH", global = true)]
+    #[arg(
+        long = "config-file",
+        value_name = "PATH",
+        global = true,
+        help = "An oslo.config file whose [database] section names the connection"
+    )]
     pub config_file: Vec<PathBuf>,
 }
 
