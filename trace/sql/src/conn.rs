@@ -362,6 +362,23 @@ impl Conn {
         }
     }
 
+    /// The seconds from a test run's `start_time` to its `stop_time` (alias `tr`), to the
+    /// microsecond.
+    pub(crate) fn duration_sql(&self) -> &'static str {
+        match self {
+            Conn::Sqlite(_) => {
+                "(CAST(strftime('%s', tr.stop_time) AS INTEGER) \
+                 - CAST(strftime('%s', tr.start_time) AS INTEGER) \
+                 + (tr.stop_time_microsecond - tr.start_time_microsecond) / 1000000.0)"
+            }
+            Conn::Postgres(_) => {
+                "(extract(epoch FROM date_trunc('second', tr.stop_time)) \
+                 - extract(epoch FROM date_trunc('second', tr.start_time)) \
+                 + (tr.stop_time_microsecond - tr.start_time_microsecond) / 1000000.0)"
+            }
+        }
+    }
+
     /// A text expression stored into a datetime column.
     pub(crate) fn to_time(&self, expr: &str) -> String {
         match self {

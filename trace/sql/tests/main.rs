@@ -6,3 +6,4 @@ mod common;
 mod concurrency;
 mod interop;
 mod pg;
+mod query;
