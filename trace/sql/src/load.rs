@@ -213,7 +213,7 @@ impl Database {
                 attachment {blob}){temp};
             CREATE TEMP TABLE s2s_tattr (seq bigint, pos integer, value text){temp};
             CREATE TEMP TABLE s2s_pick (test_id text PRIMARY KEY, first_seq bigint,
-                last_seq bigint, tid bigint, trid bigint){temp};
+                last_seq bigint, tid bigint){temp};
             CREATE TEMP TABLE s2s_tr (test_id bigint PRIMARY KEY, id bigint){temp};"
         );
         if let Err(e) = self.conn.batch(&sql) {
@@ -461,8 +461,15 @@ impl Loader<'_> {
                 ],
             )?;
         }
-        const RESOLVE: &str = "UPDATE s2s_pick SET tid = \
-            (SELECT min(t.id) FROM tests t WHERE t.test_id = s2s_pick.test_id)";
+        // Set-based, so PostgreSQL hash-joins: a correlated subquery per row would be planned
+        // on the statistics of tables this very transaction is filling (none for the
+        // temporary ones), and go quadratic.
+        const RESOLVE: &str = "UPDATE s2s_pick SET tid = t.id FROM (SELECT test_id, min(id) AS id \
+            FROM tests WHERE test_id IN (SELECT test_id FROM s2s_pick WHERE tid IS NULL) \
+            GROUP BY test_id) t WHERE t.test_id = s2s_pick.test_id";
+        if conn.backend() == Backend::Postgres {
+            conn.batch("ANALYZE s2s_stage; ANALYZE s2s_pick")?;
+        }
         conn.exec(RESOLVE, &[])?;
         conn.exec(
             &format!(
@@ -494,7 +501,7 @@ impl Loader<'_> {
             ),
             &[],
         )?;
-        conn.exec(&format!("{RESOLVE} WHERE tid IS NULL"), &[])?;
+        conn.exec(RESOLVE, &[])?;
         conn.exec(
             &format!(
                 "INSERT INTO test_runs (test_id, run_id, status, start_time, stop_time, \
@@ -510,18 +517,18 @@ impl Loader<'_> {
             "INSERT INTO s2s_tr (test_id, id) SELECT test_id, id FROM test_runs WHERE run_id = $1",
             &[Param::Int(id)],
         )?;
-        conn.exec(
-            "UPDATE s2s_pick SET trid = (SELECT r.id FROM s2s_tr r WHERE r.test_id = s2s_pick.tid)",
-            &[],
-        )?;
+        if conn.backend() == Backend::Postgres {
+            conn.batch("ANALYZE s2s_tr")?;
+        }
         conn.exec(
             &format!(
                 "INSERT INTO test_run_metadata (key, value, test_run_id) \
                  SELECT m.key, m.value, m.trid FROM ( \
-                 SELECT p.first_seq AS o, 0 AS k, 'attrs' AS key, s.attrs AS value, p.trid AS trid \
-                 FROM {PICKED} WHERE s.attrs IS NOT NULL UNION ALL \
-                 SELECT p.first_seq, 1, 'tags', s.tags, p.trid \
-                 FROM {PICKED} WHERE s.tags IS NOT NULL) m ORDER BY m.o, m.k"
+                 SELECT p.first_seq AS o, 0 AS k, 'attrs' AS key, s.attrs AS value, r.id AS trid \
+                 FROM {PICKED} JOIN s2s_tr r ON r.test_id = p.tid WHERE s.attrs IS NOT NULL \
+                 UNION ALL SELECT p.first_seq, 1, 'tags', s.tags, r.id \
+                 FROM {PICKED} JOIN s2s_tr r ON r.test_id = p.tid WHERE s.tags IS NOT NULL) m \
+                 ORDER BY m.o, m.k"
             ),
             &[],
         )?;
@@ -535,8 +542,9 @@ impl Loader<'_> {
         )?;
         conn.exec(
             "INSERT INTO attachments (test_run_id, label, attachment) \
-             SELECT p.trid, a.label, a.attachment FROM s2s_attach a \
-             JOIN s2s_pick p ON p.last_seq = a.seq ORDER BY p.first_seq, a.pos",
+             SELECT r.id, a.label, a.attachment FROM s2s_attach a \
+             JOIN s2s_pick p ON p.last_seq = a.seq JOIN s2s_tr r ON r.test_id = p.tid \
+             ORDER BY p.first_seq, a.pos",
             &[],
         )?;
         Ok(RunStored {
