@@ -39,6 +39,8 @@
 //! leave its counters alone, and attachments are stored as their bytes (the Python tool fails
 //! with `TypeError: memoryview: a bytes-like object is required, not 'Content'`).
 
+use std::borrow::BorrowMut;
+
 use regex::Regex;
 use subunit_parser::fold::TestRecord;
 
@@ -122,8 +124,11 @@ pub struct RunStored {
 
 /// Stores one run: [`record`](Loader::record) each finished test, then
 /// [`finish`](Loader::finish). Dropping a loader without finishing stores nothing.
-pub struct Loader<'db> {
-    db: &'db mut Database,
+///
+/// `D` is how it holds the database: borrowed ([`Database::begin_run`]) or owned
+/// ([`Database::into_run`], for a sink that must own its state).
+pub struct Loader<D: BorrowMut<Database>> {
+    db: D,
     opts: LoadOptions,
     seq: i64,
     stage: Vec<Param>,
@@ -133,10 +138,10 @@ pub struct Loader<'db> {
     open: bool,
 }
 
-impl std::fmt::Debug for Loader<'_> {
+impl<D: BorrowMut<Database>> std::fmt::Debug for Loader<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Loader")
-            .field("url", self.db.url())
+            .field("url", self.db.borrow().url())
             .field("records", &self.seq)
             .finish_non_exhaustive()
     }
@@ -187,16 +192,32 @@ impl Database {
     /// # Errors
     ///
     /// When the temporary staging tables cannot be made.
-    pub fn begin_run(&mut self, opts: LoadOptions) -> Result<Loader<'_>> {
-        let (temp, begin) = match self.conn.backend() {
+    pub fn begin_run(&mut self, opts: LoadOptions) -> Result<Loader<&mut Database>> {
+        Loader::start(self, opts)
+    }
+
+    /// Starts storing a run with a loader that owns the connection.
+    ///
+    /// # Errors
+    ///
+    /// As [`Database::begin_run`].
+    pub fn into_run(self, opts: LoadOptions) -> Result<Loader<Database>> {
+        Loader::start(self, opts)
+    }
+}
+
+impl<D: BorrowMut<Database>> Loader<D> {
+    fn start(mut db: D, opts: LoadOptions) -> Result<Self> {
+        let conn = &mut db.borrow_mut().conn;
+        let (temp, begin) = match conn.backend() {
             Backend::Sqlite => ("", ""),
             Backend::Postgres => (" ON COMMIT DROP", "BEGIN;"),
         };
-        let blob = match self.conn.backend() {
+        let blob = match conn.backend() {
             Backend::Sqlite => "BLOB",
             Backend::Postgres => "bytea",
         };
-        let float = match self.conn.backend() {
+        let float = match conn.backend() {
             Backend::Sqlite => "REAL",
             Backend::Postgres => "double precision",
         };
@@ -216,14 +237,14 @@ impl Database {
                 last_seq bigint, tid bigint){temp};
             CREATE TEMP TABLE s2s_tr (test_id bigint PRIMARY KEY, id bigint){temp};"
         );
-        if let Err(e) = self.conn.batch(&sql) {
-            if self.conn.backend() == Backend::Postgres {
-                let _ = self.conn.batch("ROLLBACK");
+        if let Err(e) = conn.batch(&sql) {
+            if conn.backend() == Backend::Postgres {
+                let _ = conn.batch("ROLLBACK");
             }
             return Err(e);
         }
         Ok(Loader {
-            db: self,
+            db,
             opts,
             seq: 0,
             stage: Vec::with_capacity(STAGE_ROWS * STAGE_WIDTH),
@@ -233,9 +254,7 @@ impl Database {
             open: true,
         })
     }
-}
 
-impl Loader<'_> {
     /// Adds one finished test. Records that subunit2sql does not store (`exists`,
     /// `process-returncode`) are passed over.
     ///
@@ -326,7 +345,7 @@ impl Loader<'_> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        let conn = &mut self.db.conn;
+        let conn = &mut self.db.borrow_mut().conn;
         for (table, columns, width, rows) in [
             ("s2s_stage", STAGE_COLUMNS, STAGE_WIDTH, &mut self.stage),
             (
@@ -355,7 +374,7 @@ impl Loader<'_> {
     /// When the database fails a statement; nothing of the run is stored then.
     pub fn finish(mut self) -> Result<RunStored> {
         let result = self.flush().and_then(|()| self.move_into_place());
-        let conn = &mut self.db.conn;
+        let conn = &mut self.db.borrow_mut().conn;
         match &result {
             Ok(_) => {
                 if let Err(e) = conn.batch("COMMIT") {
@@ -377,7 +396,7 @@ impl Loader<'_> {
 
     fn move_into_place(&mut self) -> Result<RunStored> {
         let opts = &self.opts;
-        let conn = &mut self.db.conn;
+        let conn = &mut self.db.borrow_mut().conn;
         match conn.backend() {
             Backend::Sqlite => conn.batch("BEGIN IMMEDIATE")?,
             Backend::Postgres => {
@@ -562,10 +581,10 @@ impl Loader<'_> {
 const DROP_SQLITE_STAGE: &str = "DROP TABLE IF EXISTS s2s_stage; DROP TABLE IF EXISTS s2s_attach; \
     DROP TABLE IF EXISTS s2s_tattr; DROP TABLE IF EXISTS s2s_pick; DROP TABLE IF EXISTS s2s_tr;";
 
-impl Drop for Loader<'_> {
+impl<D: BorrowMut<Database>> Drop for Loader<D> {
     fn drop(&mut self) {
         if self.open {
-            let conn = &mut self.db.conn;
+            let conn = &mut self.db.borrow_mut().conn;
             match conn.backend() {
                 Backend::Postgres => {
                     let _ = conn.batch("ROLLBACK");
@@ -609,5 +628,93 @@ mod tests {
             insert_sql("t", "a, b", 2, 2),
             "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
         );
+    }
+
+    mod stored {
+        use std::collections::{BTreeMap, BTreeSet};
+
+        use proptest::prelude::*;
+        use subunit_emitter::{Status, Timestamp};
+        use subunit_parser::events::EventReader;
+        use subunit_parser::fold::{Fold, TestRecord};
+
+        use crate::{Database, LoadOptions};
+
+        const STATUSES: [Status; 5] = [
+            Status::Success,
+            Status::Fail,
+            Status::Skip,
+            Status::XFail,
+            Status::Exists,
+        ];
+
+        fn record(
+            (name, attrs, status, start, len, tag): (u8, bool, usize, u32, u32, bool),
+        ) -> TestRecord {
+            let base = format!("t.test_{name}");
+            TestRecord {
+                id: if attrs {
+                    format!("{base}[id-{name},smoke]")
+                } else {
+                    base
+                },
+                route_code: None,
+                status: Some(STATUSES[status]),
+                tags: if tag {
+                    BTreeSet::from(["worker-1".to_owned()])
+                } else {
+                    BTreeSet::new()
+                },
+                attachments: Vec::new(),
+                start: Some(Timestamp::new(1_700_000_000 + start, 1500)),
+                end: Some(Timestamp::new(1_700_000_000 + start + len, 999_999_500)),
+                complete: true,
+            }
+        }
+
+        proptest! {
+            /// Whatever the records, the run holds the last record of each name (exists
+            /// left out), its totals count those, and sql2subunit gives them back.
+            #[test]
+            fn a_run_holds_the_last_record_of_each_name(
+                records in prop::collection::vec(
+                    (0u8..12, any::<bool>(), 0usize..5, 0u32..1000, 0u32..10, any::<bool>()),
+                    0..40,
+                )
+            ) {
+                let records: Vec<TestRecord> = records.into_iter().map(record).collect();
+                let mut db = Database::connect("sqlite://").unwrap();
+                db.upgrade_head().unwrap();
+                let mut loader = db.begin_run(LoadOptions { run_id: Some("r".into()), ..LoadOptions::default() }).unwrap();
+                for r in &records {
+                    loader.record(r).unwrap();
+                }
+                let stored = loader.finish().unwrap();
+                let re = regex::Regex::new(super::DEFAULT_ATTR_REGEX).unwrap();
+                let mut last: BTreeMap<String, &TestRecord> = BTreeMap::new();
+                for r in records.iter().filter(|r| r.status != Some(Status::Exists)) {
+                    last.insert(super::split_test_id(&re, &r.id).0.into_owned(), r);
+                }
+                let count = |s: Status| last.values().filter(|r| r.status == Some(s)).count() as i64;
+                prop_assert_eq!(stored.tests, last.len());
+                prop_assert_eq!((stored.passes, stored.fails, stored.skips), (count(Status::Success), count(Status::Fail), count(Status::Skip)));
+
+                let mut stream = Vec::new();
+                db.write_run("r", &mut stream).unwrap();
+                let mut reader = EventReader::new(&stream[..]);
+                let mut fold = Fold::new();
+                let mut back = BTreeMap::new();
+                while let Some(e) = reader.next_event().unwrap() {
+                    if let Some(r) = fold.push(&e) {
+                        back.insert(super::split_test_id(&re, &r.id).0.into_owned(), (r.id, r.status, r.tags, r.start, r.end));
+                    }
+                }
+                let expected: BTreeMap<_, _> = last
+                    .iter()
+                    .map(|(n, r)| (n.clone(), (r.id.clone(), r.status, r.tags.clone(), r.start.map(Timestamp::python_rounded), r.end.map(Timestamp::python_rounded))))
+                    .collect();
+                prop_assert_eq!(back, expected);
+            }
+        }
     }
 }
