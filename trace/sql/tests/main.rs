@@ -2,6 +2,7 @@
 //! Python environment) on SQLite and on a real PostgreSQL server the harness starts.
 
 mod bad_input;
+mod cli;
 mod common;
 mod concurrency;
 mod interop;
