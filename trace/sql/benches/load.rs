@@ -115,12 +115,18 @@ fn fresh(backend: Backend, server: &pg::PgServer, python: bool) -> String {
     url
 }
 
-/// How many test runs the database holds.
+/// How many test runs the database holds; an SQLite file is removed once counted.
 fn stored(url: &str) -> i64 {
     match url.strip_prefix("sqlite:///") {
-        Some(path) => rusqlite::Connection::open(path)
-            .and_then(|c| c.query_row("SELECT count(*) FROM test_runs", [], |r| r.get(0)))
-            .expect("count test_runs"),
+        Some(path) => {
+            let n = rusqlite::Connection::open(path)
+                .and_then(|c| c.query_row("SELECT count(*) FROM test_runs", [], |r| r.get(0)))
+                .expect("count test_runs");
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+            n
+        }
         None => postgres::Client::connect(url, postgres::NoTls)
             .and_then(|mut c| c.query_one("SELECT count(*) FROM test_runs", &[]))
             .map(|r| r.get(0))

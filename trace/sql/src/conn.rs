@@ -101,7 +101,7 @@ impl ToSql for Param {
 
 /// A value read back.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// SQL NULL.
     Null,
     /// An integer.
@@ -116,7 +116,7 @@ pub enum Value {
 
 impl Value {
     /// The integer, if this is one.
-    pub fn as_i64(&self) -> Option<i64> {
+    pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Int(v) => Some(*v),
             Value::Float(v) => Some(*v as i64),
@@ -125,7 +125,7 @@ impl Value {
     }
 
     /// The number as a float, if this is one.
-    pub fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Int(v) => Some(*v as f64),
             Value::Float(v) => Some(*v),
@@ -134,7 +134,7 @@ impl Value {
     }
 
     /// The text, if this is text.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Value::Text(v) => Some(v),
             _ => None,
@@ -142,7 +142,7 @@ impl Value {
     }
 
     /// Takes the text out, if this is text.
-    pub fn into_string(self) -> Option<String> {
+    pub(crate) fn into_string(self) -> Option<String> {
         match self {
             Value::Text(v) => Some(v),
             _ => None,

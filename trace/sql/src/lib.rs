@@ -75,7 +75,7 @@ pub mod schema;
 mod time;
 mod url;
 
-pub use conn::{Backend, Value};
+pub use conn::Backend;
 pub use error::{Result, SqlError};
 pub use load::{DEFAULT_ATTR_REGEX, LoadOptions, Loader, RunStored};
 pub use schema::{HEAD_REVISION, Upgrade};
