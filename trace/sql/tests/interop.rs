@@ -176,3 +176,39 @@ fn postgres_schema_equals_subunit2sql() {
     assert!(a.len() > 60, "{a:#?}");
     assert_eq!(a, b);
 }
+
+#[test]
+fn attachments_are_stored_alike_on_both_backends() {
+    // subunit2sql 1.10.0 cannot store attachments at all (see the README); ours store each
+    // file's bytes under its label, the same on SQLite and PostgreSQL.
+    let server = pg::server();
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "s.subunit", &stream(40, 4))
+        .display()
+        .to_string();
+    let sqlite = format!("sqlite:///{}", dir.path().join("a.db").display());
+    let postgres = server.create_db();
+    for url in [&sqlite, &postgres] {
+        upgrade(url);
+        let args = [
+            "--database-connection",
+            url,
+            "-s",
+            "--run_id=r",
+            "--run_at=2026-01-01",
+            &path,
+        ];
+        ok(ours("subunit2sql", &args, b""), "subunit2sql -s");
+    }
+    let d = dump(&sqlite);
+    assert_same_tables(&d, &dump(&postgres));
+    let labels: std::collections::BTreeSet<&str> =
+        d["attachments"].iter().map(|a| a[2].as_str()).collect();
+    assert_eq!(labels, ["pythonlogging", "reason", "traceback"].into());
+    assert!(
+        d["attachments"]
+            .iter()
+            .any(|a| a[3] == "\\x6c6f67206c696e650a"),
+        "log line\\n"
+    );
+}
