@@ -40,6 +40,19 @@ pub const TEMPEST_PINS: &[&str] = &[
     "stestr==4.2.1",
 ];
 
+/// The packages of [`subunit2sql_env`], pinned: subunit2sql 1.10.0 (the latest) with the
+/// oslo.db, SQLAlchemy and alembic it still works with (oslo.db 13 dropped `EngineFacade`),
+/// and psycopg2 for PostgreSQL.
+pub const SUBUNIT2SQL_PINS: &[&str] = &[
+    "subunit2sql==1.10.0",
+    "oslo.db==12.3.3",
+    "SQLAlchemy==1.4.54",
+    "alembic==1.9.4",
+    "psycopg2-binary==2.9.13",
+    "python-subunit==1.4.6",
+    "testtools==2.9.1",
+];
+
 /// One pinned environment: a label for its directory name, its packages, and the imports that
 /// prove it works.
 struct Spec {
@@ -58,6 +71,13 @@ const TEMPEST: Spec = Spec {
     label: "tempest-47.0.0",
     pins: TEMPEST_PINS,
     imports: "import tempest.test, subunit, testtools, stestr",
+};
+
+const SUBUNIT2SQL: Spec = Spec {
+    label: "subunit2sql-1.10.0",
+    pins: SUBUNIT2SQL_PINS,
+    imports: "import subunit2sql.shell, subunit2sql.write_subunit, subunit2sql.migrations.cli, \
+              psycopg2, sqlalchemy, alembic",
 };
 
 /// The environment variable naming the interpreter the environment is built from.
@@ -122,6 +142,13 @@ pub fn env() -> &'static PythonEnv {
 pub fn tempest_env() -> &'static PythonEnv {
     static ENV: OnceLock<PythonEnv> = OnceLock::new();
     ENV.get_or_init(|| made(&TEMPEST))
+}
+
+/// The subunit2sql environment ([`SUBUNIT2SQL_PINS`]), made on first use. Panics, saying how
+/// to fix it, when it cannot be made.
+pub fn subunit2sql_env() -> &'static PythonEnv {
+    static ENV: OnceLock<PythonEnv> = OnceLock::new();
+    ENV.get_or_init(|| made(&SUBUNIT2SQL))
 }
 
 fn made(spec: &Spec) -> PythonEnv {

@@ -21,6 +21,12 @@ pub enum Error {
     Invalid(String),
 }
 
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl Error {
     /// Whether the error is the reader downstream going away, which ends a tool quietly.
     pub fn is_broken_pipe(&self) -> bool {

@@ -81,3 +81,4 @@ pub mod trace;
 pub mod v1_writer;
 
 pub use error::{Error, Verdict};
+pub use pipeline::{Exists, Feed, Open, Pipeline, Records, Sink, View};

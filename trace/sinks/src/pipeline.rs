@@ -60,7 +60,7 @@ use std::io::Read;
 
 use subunit_emitter::{PacketRef, Status};
 use subunit_parser::error::ReadError;
-use subunit_parser::events::{EventReader, python_events};
+use subunit_parser::events::{EventReader, Origin, python_events};
 use subunit_parser::fold::{Fold, TestRecord};
 
 /// A consumer of a stream: of its events as read, of its finished tests, or of both. Both
@@ -83,6 +83,18 @@ pub trait Sink {
         Ok(())
     }
 
+    /// Takes note, in the reader's view ([`View::Reader`]), that the next event is made of
+    /// bytes that are not subunit, read up to stream offset `position`: for a sink that
+    /// refuses them, as `subunit2sql` does without `--non_subunit_name`.
+    ///
+    /// # Errors
+    ///
+    /// The sink's own, which stop the pipeline.
+    fn stray(&mut self, position: u64) -> Result<(), Self::Error> {
+        let _ = position;
+        Ok(())
+    }
+
     /// Takes one finished test: when its final status arrived, or at the end of the stream
     /// for the tests still open (newest first, with no final status).
     ///
@@ -101,6 +113,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn event(&mut self, event: &PacketRef<'_>) -> Result<(), Self::Error> {
         (**self).event(event)
+    }
+
+    fn stray(&mut self, position: u64) -> Result<(), Self::Error> {
+        (**self).stray(position)
     }
 
     fn record(&mut self, record: TestRecord) -> Result<(), Self::Error> {
@@ -279,7 +295,15 @@ impl Pipeline {
         match self.view {
             View::Reader => {
                 let mut reader = EventReader::new(input);
-                while let Some(event) = reader.next_event()? {
+                loop {
+                    let before = reader.position();
+                    let Some((event, origin)) = reader.next_event_with_origin()? else {
+                        break;
+                    };
+                    if origin == Origin::Stray {
+                        let len = event.file.map_or(0, |f| f.content.len() as u64);
+                        sink.stray(before + len)?;
+                    }
                     self.push(&event, sink)?;
                 }
             }

@@ -1,0 +1,10 @@
+//! The integration tests of subunit-sql: against the real subunit2sql 1.10.0 (from the pinned
+//! Python environment) on SQLite and on a real PostgreSQL server the harness starts.
+
+mod bad_input;
+mod cli;
+mod common;
+mod concurrency;
+mod interop;
+mod pg;
+mod query;
