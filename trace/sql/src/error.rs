@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use crate::schema::HEAD_REVISION;
+use crate::revision::HEAD_REVISION;
 
 /// Everything that can go wrong talking to a results database.
 ///

@@ -69,6 +69,7 @@ mod error;
 mod export;
 pub mod load;
 pub mod query;
+mod revision;
 pub mod schema;
 pub mod sink;
 mod time;

@@ -11,8 +11,7 @@
 use crate::conn::{Backend, Conn, Param};
 use crate::error::{Result, SqlError};
 
-/// The alembic revision of subunit2sql 1.10.0's newest migration ("Add even more indexes").
-pub const HEAD_REVISION: &str = "10a2b6d4b06e";
+pub use crate::revision::HEAD_REVISION;
 
 /// The tables of the schema, `alembic_version` last.
 pub const TABLES: [&str; 8] = [
