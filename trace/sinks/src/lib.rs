@@ -1,10 +1,10 @@
 //! The stream sinks: `subunit-trace`'s renderer and python-subunit's filters and converters, as
-//! one [`Sink`](pipeline::Sink) trait, one pipeline that feeds it, and a sink per tool.
+//! one [`Sink`] trait, one pipeline that feeds it, and a sink per tool.
 //!
 //! # Brief overview
 //!
-//! - [`pipeline`]: the [`Sink`](pipeline::Sink) trait and the one
-//!   [`Pipeline`](pipeline::Pipeline) (read -> python's event view -> fold -> flush of the tests
+//! - [`pipeline`]: the [`Sink`] trait and the one
+//!   [`Pipeline`] (read -> python's event view -> fold -> flush of the tests
 //!   left open). It owns testtools' rules (`exists` dropped or folded, events without a test id
 //!   kept out of the fold, open tests flushed newest first); a sink only says what to do with
 //!   an event as read and with a test once it ended.
