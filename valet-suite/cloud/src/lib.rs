@@ -1,5 +1,6 @@
-//! valet-cloud: the reference cloud the Valet suite tests, a Keystone v3 subset and the Valet v1
-//! API on one port, with a real store and a real placement engine.
+//! valet-cloud: the reference cloud the Valet suite tests, a Keystone v3 subset, the Valet v1
+//! API, and Heat and Nova subsets that place servers through Valet, on one port, with a real
+//! store and a real placement engine.
 //!
 //! [`start`] binds the socket, opens the store and runs axum on its own thread with its own
 //! tokio runtime, so a blocking HTTP client on the caller's thread never runs inside it. The
@@ -23,6 +24,8 @@
 //! store -> engine
 //! keystone -> options, request, store, errors
 //! valet -> keystone, request, store, engine, errors
+//! heat -> valet, keystone, request, store, engine, errors, options
+//! nova -> heat, keystone, request, store, engine, errors
 //! (root) -> every module: the router, `start`, the runtime thread
 //! ```
 //!
@@ -33,6 +36,8 @@
 //! | `/identity/v3` | Keystone v3 ([`keystone`]): `POST/GET/DELETE /auth/tokens`, `/projects`, `/users`, `/roles`, role assignments |
 //! | `/placement/` | Valet's root controller (versions), no auth |
 //! | `/placement/v1` | the Valet v1 API ([`ServerHandle::valet_url`]), the catalog's `placement` endpoint |
+//! | `/orchestration/v1/{project_id}` | the Heat subset: stacks, with Valet in their life (a plan per stack level) |
+//! | `/compute/v2.1` | the Nova subset: servers (with their hosts), flavors, the image, hypervisors, aggregates (racks) |
 //!
 //! The token's catalog lists service type `placement`, name `valet`, with the `public`,
 //! `internal` and `admin` interfaces in region `RegionOne` all at `http://ADDR/placement/v1`,
@@ -57,12 +62,15 @@
 
 pub mod engine;
 mod errors;
+mod heat;
 pub mod keystone;
+mod nova;
 mod options;
 mod request;
 mod store;
 mod valet;
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -76,7 +84,7 @@ use axum::response::{IntoResponse, Response};
 pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
-pub use options::{AdminAccount, ServerOptions};
+pub use options::{AdminAccount, HeatOptions, ServerOptions};
 use request::{Ctx, Request};
 use store::Store;
 
@@ -172,6 +180,8 @@ fn decode(s: &str, form: bool) -> String {
 
 struct App {
     store: Mutex<Store>,
+    cloud: Mutex<heat::Cloud>,
+    nova_rules: Arc<Mutex<HashMap<String, engine::Rule>>>,
     inventory: Arc<Inventory>,
     token_ttl_ms: i64,
     addr: SocketAddr,
@@ -196,6 +206,7 @@ impl App {
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             token_ttl_ms: self.token_ttl_ms,
             inventory: self.inventory.clone(),
+            nova_rules: self.nova_rules.clone(),
         };
         let mut store = match self.store.lock() {
             Ok(s) => s,
@@ -205,6 +216,14 @@ impl App {
             |s| match segs.split_first() {
                 Some((&"identity", rest)) => keystone::dispatch(&ctx, s, req, rest),
                 Some((&"placement", rest)) => valet::dispatch(&ctx, s, req, rest),
+                Some((&"orchestration", rest)) => {
+                    let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
+                    heat::dispatch(&ctx, s, &mut cloud, req, rest)
+                }
+                Some((&"compute", rest)) => {
+                    let cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
+                    nova::dispatch(&ctx, s, &cloud, req, rest)
+                }
                 _ => Err(valet_error(
                     errors::Kind::NotFound,
                     "The resource could not be found.",
@@ -326,6 +345,8 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .map_err(ServerError::Runtime)?;
     let app = Arc::new(App {
         store: Mutex::new(store),
+        cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
+        nova_rules: Arc::new(Mutex::new(HashMap::new())),
         inventory: Arc::new(opts.inventory),
         token_ttl_ms: ttl,
         addr,

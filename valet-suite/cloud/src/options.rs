@@ -50,6 +50,29 @@ pub struct ServerOptions {
     pub admin: AdminAccount,
     /// How long an issued token lives (default one hour).
     pub token_ttl: Duration,
+    /// Heat's and Nova's behaviour.
+    pub heat: HeatOptions,
+}
+
+/// How the Heat and Nova subsets behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeatOptions {
+    /// How long a stack shows its action `IN_PROGRESS` before its outcome (default 20 ms):
+    /// the work is done at once, the status progresses as Heat's does.
+    pub action_time: Duration,
+    /// Test-only: servers whose name starts with this are built on another host than the one
+    /// Valet reserved for them (the first host of the inventory that is not it), so that a
+    /// check of the placement has something to find. `None` (the default) in every real use.
+    pub misplace: Option<String>,
+}
+
+impl Default for HeatOptions {
+    fn default() -> Self {
+        HeatOptions {
+            action_time: Duration::from_millis(20),
+            misplace: None,
+        }
+    }
 }
 
 impl Default for ServerOptions {
@@ -60,6 +83,7 @@ impl Default for ServerOptions {
             inventory: Inventory::default(),
             admin: AdminAccount::default(),
             token_ttl: Duration::from_secs(3600),
+            heat: HeatOptions::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod server_engine;
+mod server_heat;
 mod server_keystone;
 mod server_restart;
 mod server_valet;
