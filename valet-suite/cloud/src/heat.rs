@@ -16,11 +16,11 @@ use crate::request::{Ctx, Request, new_uuid};
 use crate::store::Store;
 use crate::valet;
 
-/// The image the environment files name (Nova's image proxy serves it).
-pub(crate) const IMAGE: (&str, &str) = ("TestVM", "5f3b0b6e-2a5c-4a51-9d0e-7d1c7a0c1a01");
-/// The network the environment files name.
-pub(crate) const NETWORK: (&str, &str) =
-    ("admin_floating_net", "8d6e4b8a-4a2e-4b0c-9a56-3c0f1d2e7b11");
+/// The one image, `(name, id)`: the name the environment files give (Nova's image proxy
+/// serves it); a server's `image` may be either.
+pub const IMAGE: (&str, &str) = ("TestVM", "5f3b0b6e-2a5c-4a51-9d0e-7d1c7a0c1a01");
+/// The one network, `(name, id)`, that the environment files name.
+pub const NETWORK: (&str, &str) = ("admin_floating_net", "8d6e4b8a-4a2e-4b0c-9a56-3c0f1d2e7b11");
 
 const SERVER: &str = "OS::Nova::Server";
 const SERVER_GROUP: &str = "OS::Nova::ServerGroup";
@@ -54,6 +54,7 @@ struct Res {
     id: String,
     /// The orchestration id Heat gives Valet (`heat_resource_uuid`).
     uuid: String,
+    props: Value,
     nested: Option<String>,
     attrs: Value,
 }
@@ -366,7 +367,9 @@ fn resolve_params(t: &Value, inputs: &Map<String, Value>) -> Result<Map<String, 
                     .map_err(|_| format!("Parameter '{k}' is invalid: {s} is not a number"))?,
                 (Some("comma_delimited_list"), Value::String(s)) => Value::from(
                     s.split(',')
-                        .map(|x| Value::from(x.trim()))
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(Value::from)
                         .collect::<Vec<_>>(),
                 ),
                 _ => v,
@@ -604,7 +607,19 @@ impl Op<'_> {
         let mut attrs: HashMap<String, Value> = HashMap::new();
         for n in &order {
             let ty = defs[n].get("type").and_then(Value::as_str).unwrap_or("");
-            match old.get(n).filter(|r| r.ty == ty) {
+            // A server group's policies cannot change in place: Heat replaces it.
+            let replaced = |r: &Res| {
+                ty == SERVER_GROUP && {
+                    let (no_ids, no_attrs) = (HashMap::new(), HashMap::new());
+                    let scope = Scope {
+                        params: &params,
+                        ids: &no_ids,
+                        attrs: &no_attrs,
+                    };
+                    resolve(defs[n].get("properties").unwrap_or(&json!({})), &scope) != r.props
+                }
+            };
+            match old.get(n).filter(|r| r.ty == ty && !replaced(r)) {
                 Some(r) => {
                     ids.insert(n.clone(), r.id.clone());
                     uuids.insert(n.clone(), r.uuid.clone());
@@ -721,6 +736,7 @@ impl Op<'_> {
             ty: ty.to_string(),
             id: id.to_string(),
             uuid: uuid.to_string(),
+            props: props.clone(),
             nested: prior.as_ref().and_then(|p| p.nested.clone()),
             attrs: json!({}),
         };

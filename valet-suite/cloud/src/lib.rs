@@ -84,6 +84,7 @@ use axum::response::{IntoResponse, Response};
 pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
+pub use heat::{IMAGE, NETWORK};
 pub use options::{AdminAccount, HeatOptions, ServerOptions};
 use request::{Ctx, Request};
 use store::Store;
