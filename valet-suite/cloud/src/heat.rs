@@ -538,13 +538,14 @@ impl Op<'_> {
 
     fn misplaced(&self, name: &str, host: String) -> String {
         match &self.cloud.opts.misplace {
-            Some(prefix) if name.starts_with(prefix.as_str()) => self
-                .ctx
-                .inventory
-                .hosts
-                .iter()
-                .find(|h| h.name != host)
-                .map_or(host, |h| h.name.clone()),
+            Some(marker) if name.contains(marker.as_str()) => {
+                let hosts = &self.ctx.inventory.hosts;
+                let rack = hosts.iter().find(|h| h.name == host).map(|h| &h.rack);
+                hosts
+                    .iter()
+                    .find(|h| Some(&h.rack) != rack)
+                    .map_or(host, |h| h.name.clone())
+            }
             _ => host,
         }
     }

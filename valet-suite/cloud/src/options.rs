@@ -60,8 +60,8 @@ pub struct HeatOptions {
     /// How long a stack shows its action `IN_PROGRESS` before its outcome (default 20 ms):
     /// the work is done at once, the status progresses as Heat's does.
     pub action_time: Duration,
-    /// Test-only: servers whose name starts with this are built on another host than the one
-    /// Valet reserved for them (the first host of the inventory that is not it), so that a
+    /// Test-only: servers whose name contains this are built on another host than the one
+    /// Valet reserved for them (the first host of the inventory in another rack), so that a
     /// check of the placement has something to find. `None` (the default) in every real use.
     pub misplace: Option<String>,
 }

@@ -470,12 +470,7 @@ impl ScenarioClass {
 
 /// Every scenario test: the method its id names, run with its exchanges logged.
 fn run_logged<'c>(c: &ScenarioClass, t: &mut TestCx<'c>) -> Result<(), Failure> {
-    let method = t
-        .id()
-        .rsplit('.')
-        .next()
-        .map(|m| m.split('[').next().unwrap_or(m).to_owned())
-        .unwrap_or_default();
+    let method = super::base::method_of(t.id());
     c.base.logged(t, |t| c.run(t, &method))
 }
 
