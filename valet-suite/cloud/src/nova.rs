@@ -109,6 +109,15 @@ pub(crate) fn dispatch(
     req: &Request,
     rest: &[&str],
 ) -> Handled {
+    // The version documents need no token (clients discover microversions with them).
+    let version = json!({"id": "v2.1", "status": "CURRENT", "version": "2.1",
+        "min_version": "2.1", "updated": "2013-07-23T11:33:21Z",
+        "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", ctx.base)}]});
+    match rest {
+        [] => return Ok(Reply::json(200, json!({ "versions": [version] }))),
+        ["v2.1"] => return Ok(Reply::json(200, json!({ "version": version }))),
+        _ => {}
+    }
     let db = |e: rusqlite::Error| nova_error(500, e.to_string());
     let token = req.header("x-auth-token").unwrap_or("");
     let t = valid_token(ctx, store, token)

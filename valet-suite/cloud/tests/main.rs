@@ -6,5 +6,6 @@ mod common;
 mod server_engine;
 mod server_heat;
 mod server_keystone;
+mod server_openstack_client;
 mod server_restart;
 mod server_valet;
