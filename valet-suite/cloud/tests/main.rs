@@ -5,6 +5,7 @@ mod common;
 
 mod server_engine;
 mod server_heat;
+mod server_heat_properties;
 mod server_keystone;
 mod server_openstack_client;
 mod server_restart;
