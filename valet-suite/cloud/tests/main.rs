@@ -1,5 +1,6 @@
-//! The reference cloud's conformance tests, one binary: the engine, and Keystone and the Valet
-//! API over real HTTP, across restarts.
+//! The reference cloud's conformance tests, one binary: the engine; Keystone, the Valet API,
+//! Heat and Nova over real HTTP, across restarts; a property test of stacks against brute
+//! force; and python-openstackclient with python-heatclient driving it.
 
 mod common;
 
