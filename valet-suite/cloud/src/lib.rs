@@ -85,7 +85,7 @@ pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
 pub use heat::{IMAGE, NETWORK};
-pub use options::{AdminAccount, HeatOptions, ServerOptions};
+pub use options::{AdminAccount, Fault, FaultKind, HeatOptions, ServerOptions, Service};
 use request::{Ctx, Request};
 use store::Store;
 
@@ -180,6 +180,8 @@ fn decode(s: &str, form: bool) -> String {
 }
 
 struct App {
+    /// The test-only faults, each with the count of its service's requests seen so far.
+    faults: Mutex<Vec<(Fault, usize)>>,
     store: Mutex<Store>,
     cloud: Mutex<heat::Cloud>,
     nova_rules: Arc<Mutex<HashMap<String, engine::Rule>>>,
@@ -189,6 +191,20 @@ struct App {
 }
 
 impl App {
+    /// The fault this request meets, if any (counting it against its service).
+    fn fault(&self, path: &str) -> Option<FaultKind> {
+        let service = Service::of_path(path)?;
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hit = None;
+        for (f, seen) in faults.iter_mut().filter(|(f, _)| f.service == service) {
+            if hit.is_none() && *seen >= f.after && *seen < f.after + f.times {
+                hit = Some(f.kind);
+            }
+            *seen += 1;
+        }
+        hit
+    }
+
     fn dispatch(&self, path: &str, req: &Request) -> Reply {
         let segments: Vec<String> = path
             .split('/')
@@ -266,6 +282,18 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
     let path = parts.uri.path().to_string();
+    match app.fault(&path) {
+        Some(FaultKind::Error500) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"error": {"code": 500, "message": "an injected fault", "title": "Internal Server Error"}}"#,
+            )
+                .into_response();
+        }
+        Some(FaultKind::Hang(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
     let query = parts
         .uri
         .query()
@@ -346,6 +374,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .map_err(ServerError::Runtime)?;
     let app = Arc::new(App {
         store: Mutex::new(store),
+        faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
         cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
         nova_rules: Arc::new(Mutex::new(HashMap::new())),
         inventory: Arc::new(opts.inventory),

@@ -2,7 +2,9 @@
 //! built off the host Valet reserved (the cloud's test-only misplacement) makes the matching
 //! test fail naming the group, its rule and the hosts; without `[service_available] heat` the
 //! classes skip, saying why; a stack that never completes fails the test within
-//! `[orchestration] build_timeout`, its clean-ups run, and the stream stays valid.
+//! `[orchestration] build_timeout`, its clean-ups run, and the stream stays valid; Heat
+//! answering 500 mid-stack, Nova hanging and Valet answering 500 each fail the test where
+//! they happen, within the timeouts, with the clean-ups run.
 
 use crate::common;
 
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use subunit::types::teststatus::TestStatus;
 use tempest_framework::Config;
-use valet_cloud::{HeatOptions, ServerHandle, ServerOptions, start};
+use valet_cloud::{Fault, FaultKind, HeatOptions, ServerHandle, ServerOptions, Service, start};
 use valet_suite::valet_tests::target;
 
 fn pointed(server: &ServerHandle) -> Config {
@@ -77,20 +79,7 @@ fn a_misplaced_server_fails_the_matching_test_naming_group_rule_and_hosts() {
     let caps = re.captures(&tb).unwrap_or_else(|| panic!("{tb}"));
     assert_ne!(&caps[1], &caps[2]);
     // The clean-ups ran: no stack, server, plan or group is left.
-    let c = crate::http::client();
-    let (tok, project) = crate::http::token(&c, &server.identity_url());
-    let base = server.base_url();
-    let (_, servers) = crate::http::get(
-        &c,
-        &format!("{base}/compute/v2.1/servers?all_tenants=1"),
-        &tok,
-    );
-    assert_eq!(servers["servers"], serde_json::json!([]));
-    let (_, plans) = crate::http::get(&c, &format!("{}/plans", server.valet_url()), &tok);
-    assert_eq!(plans["plans"], serde_json::json!([]));
-    let (_, groups) = crate::http::get(&c, &format!("{}/groups", server.valet_url()), &tok);
-    assert_eq!(groups["groups"], serde_json::json!([]));
-    let _ = project;
+    nothing_left(&server);
 
     // A rack-level group: a server misplaced within its nested stack's rack-affinity group.
     let server = misplacing("-n1-0");
@@ -164,15 +153,98 @@ fn a_stack_that_never_completes_fails_within_build_timeout_and_its_cleanups_run(
     assert!(tb.contains("failed to reach CREATE_COMPLETE status (current CREATE_IN_PROGRESS) within the required time (1 s)"), "{tb}");
     // The stack's clean-up ran (its delete cannot complete either, so it waits out its
     // timeout too), then the groups' clean-ups ran.
+    nothing_left(&server);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+fn faulty(fault: Fault) -> ServerHandle {
+    start(ServerOptions {
+        faults: vec![fault],
+        ..ServerOptions::default()
+    })
+    .unwrap()
+}
+
+/// Nothing left behind: no live stack, no server, no plan, no group.
+fn nothing_left(server: &ServerHandle) {
     let c = crate::http::client();
     let (tok, project) = crate::http::token(&c, &server.identity_url());
+    let base = server.base_url();
     let (_, stacks) = crate::http::get(
         &c,
-        &format!("{}/orchestration/v1/{project}/stacks", server.base_url()),
+        &format!("{base}/orchestration/v1/{project}/stacks"),
         &tok,
     );
     assert_eq!(stacks["stacks"], serde_json::json!([]));
+    let (_, servers) = crate::http::get(
+        &c,
+        &format!("{base}/compute/v2.1/servers?all_tenants=1"),
+        &tok,
+    );
+    assert_eq!(servers["servers"], serde_json::json!([]));
+    let (_, plans) = crate::http::get(&c, &format!("{}/plans", server.valet_url()), &tok);
+    assert_eq!(plans["plans"], serde_json::json!([]));
     let (_, groups) = crate::http::get(&c, &format!("{}/groups", server.valet_url()), &tok);
     assert_eq!(groups["groups"], serde_json::json!([]));
+}
+
+const AFFINITY: &str =
+    "valet.tests.tempest.scenario.tests.test_affinity.TestAffinity.test_affinity";
+
+#[test]
+fn heat_answering_500_mid_stack_fails_the_wait_and_the_cleanups_still_run() {
+    // The create goes through; the first poll of the stack meets a 500.
+    let server = faulty(Fault {
+        service: Service::Heat,
+        after: 1,
+        times: 1,
+        kind: FaultKind::Error500,
+    });
+    let (events, took) = run(pointed(&server), r"\.TestAffinity\.");
+    let (status, tb) = outcome(&events, AFFINITY);
+    assert_eq!(status, TestStatus::Failed);
+    assert!(tb.contains("in test_affinity of"), "{tb}");
+    assert!(
+        tb.contains("showing stack valet") && tb.contains(": 500 "),
+        "{tb}"
+    );
+    nothing_left(&server);
     assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn nova_hanging_fails_the_check_within_the_http_timeout_and_the_cleanups_still_run() {
+    let server = faulty(Fault {
+        service: Service::Nova,
+        after: 0,
+        times: 1,
+        kind: FaultKind::Hang(Duration::from_secs(3)),
+    });
+    let config = pointed(&server)
+        .with("service-clients", "http_timeout", "1")
+        .unwrap();
+    let (events, took) = run(config, r"\.TestAffinity\.");
+    let (status, tb) = outcome(&events, AFFINITY);
+    assert_eq!(status, TestStatus::Failed);
+    assert!(tb.contains("/compute/v2.1/servers/detail"), "{tb}");
+    nothing_left(&server);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn valet_answering_500_fails_the_group_creation_before_any_stack() {
+    let server = faulty(Fault {
+        service: Service::Valet,
+        after: 0,
+        times: 1,
+        kind: FaultKind::Error500,
+    });
+    let (events, _) = run(pointed(&server), r"\.TestAffinity\.");
+    let (status, tb) = outcome(&events, AFFINITY);
+    assert_eq!(status, TestStatus::Failed);
+    assert!(
+        tb.contains("POST http://") && tb.contains("/placement/v1/groups answered 500"),
+        "{tb}"
+    );
+    nothing_left(&server);
 }
