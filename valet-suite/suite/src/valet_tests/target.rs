@@ -93,10 +93,15 @@ pub fn point_at(
 }
 
 /// The default options of an embedded run: `127.0.0.1:0`, a store in memory, the default
-/// inventory and admin account, one-hour tokens.
+/// inventory and admin account, one-hour tokens, and stacks that show their action in
+/// progress for 5 ms (the progression is still there to poll through, but short).
 pub fn embedded_options() -> ServerOptions {
     ServerOptions {
         token_ttl: Duration::from_secs(3600),
+        heat: valet_cloud::HeatOptions {
+            action_time: Duration::from_millis(5),
+            ..valet_cloud::HeatOptions::default()
+        },
         ..ServerOptions::default()
     }
 }
