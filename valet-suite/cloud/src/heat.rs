@@ -76,6 +76,8 @@ struct Stack {
     params: Map<String, Value>,
     resources: Vec<Res>,
     deleted: bool,
+    /// The stack's own events: (id, time, status, reason), each shown once its time has come.
+    events: Vec<(String, i64, String, String)>,
 }
 
 impl Stack {
@@ -578,6 +580,7 @@ impl Op<'_> {
             params: Map::new(),
             resources: Vec::new(),
             deleted: false,
+            events: Vec::new(),
         });
         if let Err(reason) = self.build(&id, inputs, false)
             && let Some(s) = self.stack(&id)
@@ -585,7 +588,30 @@ impl Op<'_> {
             s.outcome = "FAILED";
             s.reason = format!("Resource CREATE failed: {reason}");
         }
+        self.record(&id);
         id
+    }
+
+    /// Records the events of the stack's current action: in progress now, its outcome when
+    /// its time comes.
+    fn record(&mut self, id: &str) {
+        let now = self.ctx.now_ms;
+        if let Some(s) = self.stack(id) {
+            let started = (
+                new_uuid(),
+                now,
+                format!("{}_IN_PROGRESS", s.action),
+                format!("Stack {} started", s.action),
+            );
+            let ended = (
+                new_uuid(),
+                s.ready_ms.max(now),
+                format!("{}_{}", s.action, s.outcome),
+                s.reason.clone(),
+            );
+            s.events.push(started);
+            s.events.push(ended);
+        }
     }
 
     /// Creates (or, with `update`, updates) the resources of stack `id` from its template,
@@ -923,6 +949,7 @@ impl Op<'_> {
             s.ready_ms = now + delay;
             s.deleted = true;
         }
+        self.record(id);
     }
 }
 
@@ -1099,6 +1126,39 @@ pub(crate) fn dispatch(
                 json!({"stack": {"id": id, "links": [{"href": format!("{}/orchestration/v1/{tenant}/stacks/{name}/{id}", ctx.base), "rel": "self"}]}}),
             ))
         }
+        ["stacks", key, "events"] | ["stacks", _, key, "events"] if m == "GET" => {
+            // By name/id, or (as heatclient asks) by name or id alone.
+            let found = op
+                .cloud
+                .stacks
+                .iter()
+                .filter(|s| s.project == op.project)
+                .rfind(|s| s.id == *key || (s.name == *key && !s.deleted))
+                .cloned()
+                .ok_or_else(|| not_found(key))?;
+            let link = format!(
+                "{}/orchestration/v1/{tenant}/stacks/{}/{}",
+                ctx.base, found.name, found.id
+            );
+            let marker = req.query("marker");
+            let shown = found.events.iter().filter(|e| e.1 <= ctx.now_ms);
+            let after: Vec<&(String, i64, String, String)> = match marker {
+                Some(m) => shown.skip_while(|e| e.0 != m).skip(1).collect(),
+                None => shown.collect(),
+            };
+            let list: Vec<Value> = after
+                .iter()
+                .map(|(eid, t, status, reason)| {
+                    json!({"id": eid, "event_time": heat_time(*t),
+                           "resource_name": found.name, "logical_resource_id": found.name,
+                           "physical_resource_id": found.id, "resource_status": status,
+                           "resource_status_reason": reason,
+                           "links": [{"rel": "self", "href": format!("{link}/events/{eid}")},
+                                     {"rel": "stack", "href": link}]})
+                })
+                .collect();
+            Ok(Reply::json(200, json!({ "events": list })))
+        }
         ["stacks", key] | ["stacks", _, key] => {
             let key = (*key).to_string();
             let by_name_only = path.len() == 2;
@@ -1157,6 +1217,7 @@ pub(crate) fn dispatch(
                         s.outcome = "FAILED";
                         s.reason = format!("Resource UPDATE failed: {reason}");
                     }
+                    op.record(&found.id);
                     Ok(Reply::empty(202))
                 }
                 "DELETE" => {

@@ -173,19 +173,11 @@ fn openstackclient_creates_a_stack_placed_by_every_group_and_deletes_its_plans()
     std::fs::write(dir.path().join("top.yaml"), TOP).unwrap();
     std::fs::write(dir.path().join("pair.yaml"), PAIR).unwrap();
     std::fs::write(dir.path().join("groups.env"), env).unwrap();
-    ok(&openstack(
-        &server,
-        dir.path(),
-        &[
-            "stack",
-            "create",
-            "-t",
-            "top.yaml",
-            "-e",
-            "groups.env",
-            "placed",
-        ],
-    ));
+    // `--wait` follows the stack's events until it completes.
+    let args = "stack create --wait -t top.yaml -e groups.env placed";
+    let args: Vec<&str> = args.split(' ').collect();
+    let out = ok(&openstack(&server, dir.path(), &args));
+    assert!(out.contains("[placed]: CREATE_COMPLETE"), "{out}");
     let stack = wait(&server, dir.path(), "placed");
     assert_eq!(stack["stack_status"], "CREATE_COMPLETE", "{stack}");
 
@@ -275,7 +267,7 @@ fn openstackclient_creates_a_stack_placed_by_every_group_and_deletes_its_plans()
     ok(&openstack(
         &server,
         dir.path(),
-        &["stack", "delete", "--yes", "placed"],
+        &["stack", "delete", "--yes", "--wait", "placed"],
     ));
     let deadline = Instant::now() + Duration::from_secs(30);
     while ok(&openstack(
