@@ -4,9 +4,11 @@
 //! [`env()`] is python-subunit 1.4.6, testtools 2.9.1, stestr 4.2.1, junitxml (which
 //! `subunit2junitxml` needs) and two JUnit readers (xmlschema, junitparser) for checking our
 //! JUnit output. [`tempest_env`] is Tempest 47.0.0 with the same python-subunit and testtools,
-//! for the lifecycle comparisons. Each is made on first use with `python3 -m venv` and pip. Test binaries run as parallel
-//! processes, so each builds in a directory of its own and renames it into place; the loser
-//! of the race throws its copy away and uses the winner's. The environment's name carries the
+//! for the lifecycle comparisons. [`openstack_env`] is python-openstackclient 10.5.0 with
+//! python-heatclient 5.3.0, for driving the Valet suite's reference cloud. Each is made on
+//! first use with `python3 -m venv` and pip. Test binaries run as parallel processes, so each
+//! builds in a directory of its own and renames it into place; the loser of the race throws
+//! its copy away and uses the winner's. The environment's name carries the
 //! pins and the interpreter's version, so a new pin or a new Python gets a new environment.
 //!
 //! When the environment cannot be made, [`env()`] panics saying what failed and how to fix it:
@@ -53,6 +55,11 @@ pub const SUBUNIT2SQL_PINS: &[&str] = &[
     "testtools==2.9.1",
 ];
 
+/// The packages of [`openstack_env`], pinned: the OpenStack command-line client with its Heat
+/// plugin, for driving the Valet suite's reference cloud as a user would.
+pub const OPENSTACK_CLIENT_PINS: &[&str] =
+    &["python-openstackclient==10.5.0", "python-heatclient==5.3.0"];
+
 /// One pinned environment: a label for its directory name, its packages, and the imports that
 /// prove it works.
 struct Spec {
@@ -78,6 +85,12 @@ const SUBUNIT2SQL: Spec = Spec {
     pins: SUBUNIT2SQL_PINS,
     imports: "import subunit2sql.shell, subunit2sql.write_subunit, subunit2sql.migrations.cli, \
               psycopg2, sqlalchemy, alembic",
+};
+
+const OPENSTACK_CLIENT: Spec = Spec {
+    label: "openstackclient-10.5.0-heatclient-5.3.0",
+    pins: OPENSTACK_CLIENT_PINS,
+    imports: "import openstackclient.shell, heatclient.v1.client",
 };
 
 /// The environment variable naming the interpreter the environment is built from.
@@ -149,6 +162,13 @@ pub fn tempest_env() -> &'static PythonEnv {
 pub fn subunit2sql_env() -> &'static PythonEnv {
     static ENV: OnceLock<PythonEnv> = OnceLock::new();
     ENV.get_or_init(|| made(&SUBUNIT2SQL))
+}
+
+/// The OpenStack client environment (python-openstackclient with python-heatclient), made on
+/// first use. Panics, saying how to fix it, when it cannot be made.
+pub fn openstack_env() -> &'static PythonEnv {
+    static ENV: OnceLock<PythonEnv> = OnceLock::new();
+    ENV.get_or_init(|| made(&OPENSTACK_CLIENT))
 }
 
 fn made(spec: &Spec) -> PythonEnv {

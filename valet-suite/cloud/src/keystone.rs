@@ -127,10 +127,11 @@ fn role_json(ctx: &Ctx, r: &Role) -> Value {
     })
 }
 
-/// The service catalog: Keystone itself (type `identity`) and Valet (type `placement`, name
-/// `valet`), each with the public, internal and admin interfaces in `RegionOne` at one URL,
-/// as Valet's devstack registers them.
-pub(crate) fn catalog(ctx: &Ctx) -> Value {
+/// The service catalog: Keystone itself (type `identity`), Valet (type `placement`, name
+/// `valet`), Heat (type `orchestration`, name `heat`, `/orchestration/v1/{project_id}`) and
+/// Nova (type `compute`, name `nova`, `/compute/v2.1`), each with the public, internal and
+/// admin interfaces in `RegionOne` at one URL, as devstack registers them.
+pub(crate) fn catalog(ctx: &Ctx, project_id: &str) -> Value {
     let service = |ty: &str, name: &str, id: &str, url: String| {
         let endpoints: Vec<Value> = ["public", "internal", "admin"]
             .iter()
@@ -149,6 +150,18 @@ pub(crate) fn catalog(ctx: &Ctx) -> Value {
             format!("{}/identity", ctx.base)
         ),
         service("placement", "valet", "valet", ctx.valet_url()),
+        service(
+            "orchestration",
+            "heat",
+            "heat",
+            format!("{}/orchestration/v1/{project_id}", ctx.base)
+        ),
+        service(
+            "compute",
+            "nova",
+            "nova",
+            format!("{}/compute/v2.1", ctx.base)
+        ),
     ])
 }
 
@@ -173,7 +186,7 @@ fn token_body(ctx: &Ctx, store: &Store, t: &Token) -> Result<Value, Reply> {
         token["project"] = json!({"domain": domain_json(), "id": project.id, "name": project.name});
         token["is_domain"] = json!(false);
         token["roles"] = json!(roles);
-        token["catalog"] = catalog(ctx);
+        token["catalog"] = catalog(ctx, pid);
     }
     Ok(json!({ "token": token }))
 }

@@ -1,5 +1,6 @@
-//! valet-cloud: the reference cloud the Valet suite tests, a Keystone v3 subset and the Valet v1
-//! API on one port, with a real store and a real placement engine.
+//! valet-cloud: the reference cloud the Valet suite tests, a Keystone v3 subset, the Valet v1
+//! API, and Heat and Nova subsets that place servers through Valet, on one port, with a real
+//! store and a real placement engine.
 //!
 //! [`start`] binds the socket, opens the store and runs axum on its own thread with its own
 //! tokio runtime, so a blocking HTTP client on the caller's thread never runs inside it. The
@@ -23,6 +24,8 @@
 //! store -> engine
 //! keystone -> options, request, store, errors
 //! valet -> keystone, request, store, engine, errors
+//! heat -> valet, keystone, request, store, engine, errors, options
+//! nova -> heat, keystone, request, store, engine, errors
 //! (root) -> every module: the router, `start`, the runtime thread
 //! ```
 //!
@@ -33,6 +36,8 @@
 //! | `/identity/v3` | Keystone v3 ([`keystone`]): `POST/GET/DELETE /auth/tokens`, `/projects`, `/users`, `/roles`, role assignments |
 //! | `/placement/` | Valet's root controller (versions), no auth |
 //! | `/placement/v1` | the Valet v1 API ([`ServerHandle::valet_url`]), the catalog's `placement` endpoint |
+//! | `/orchestration/v1/{project_id}` | the Heat subset: stacks, with Valet in their life (a plan per stack level) |
+//! | `/compute/v2.1` | the Nova subset: servers (with their hosts), flavors, the image, hypervisors, aggregates (racks) |
 //!
 //! The token's catalog lists service type `placement`, name `valet`, with the `public`,
 //! `internal` and `admin` interfaces in region `RegionOne` all at `http://ADDR/placement/v1`,
@@ -57,12 +62,15 @@
 
 pub mod engine;
 mod errors;
+mod heat;
 pub mod keystone;
+mod nova;
 mod options;
 mod request;
 mod store;
 mod valet;
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -76,7 +84,8 @@ use axum::response::{IntoResponse, Response};
 pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
-pub use options::{AdminAccount, ServerOptions};
+pub use heat::{IMAGE, NETWORK};
+pub use options::{AdminAccount, Fault, FaultKind, HeatOptions, ServerOptions, Service};
 use request::{Ctx, Request};
 use store::Store;
 
@@ -171,13 +180,31 @@ fn decode(s: &str, form: bool) -> String {
 }
 
 struct App {
+    /// The test-only faults, each with the count of its service's requests seen so far.
+    faults: Mutex<Vec<(Fault, usize)>>,
     store: Mutex<Store>,
+    cloud: Mutex<heat::Cloud>,
+    nova_rules: Arc<Mutex<HashMap<String, engine::Rule>>>,
     inventory: Arc<Inventory>,
     token_ttl_ms: i64,
     addr: SocketAddr,
 }
 
 impl App {
+    /// The fault this request meets, if any (counting it against its service).
+    fn fault(&self, path: &str) -> Option<FaultKind> {
+        let service = Service::of_path(path)?;
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hit = None;
+        for (f, seen) in faults.iter_mut().filter(|(f, _)| f.service == service) {
+            if hit.is_none() && *seen >= f.after && *seen < f.after + f.times {
+                hit = Some(f.kind);
+            }
+            *seen += 1;
+        }
+        hit
+    }
+
     fn dispatch(&self, path: &str, req: &Request) -> Reply {
         let segments: Vec<String> = path
             .split('/')
@@ -196,6 +223,7 @@ impl App {
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             token_ttl_ms: self.token_ttl_ms,
             inventory: self.inventory.clone(),
+            nova_rules: self.nova_rules.clone(),
         };
         let mut store = match self.store.lock() {
             Ok(s) => s,
@@ -205,6 +233,14 @@ impl App {
             |s| match segs.split_first() {
                 Some((&"identity", rest)) => keystone::dispatch(&ctx, s, req, rest),
                 Some((&"placement", rest)) => valet::dispatch(&ctx, s, req, rest),
+                Some((&"orchestration", rest)) => {
+                    let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
+                    heat::dispatch(&ctx, s, &mut cloud, req, rest)
+                }
+                Some((&"compute", rest)) => {
+                    let cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
+                    nova::dispatch(&ctx, s, &cloud, req, rest)
+                }
                 _ => Err(valet_error(
                     errors::Kind::NotFound,
                     "The resource could not be found.",
@@ -246,6 +282,18 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
     let path = parts.uri.path().to_string();
+    match app.fault(&path) {
+        Some(FaultKind::Error500) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"error": {"code": 500, "message": "an injected fault", "title": "Internal Server Error"}}"#,
+            )
+                .into_response();
+        }
+        Some(FaultKind::Hang(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
     let query = parts
         .uri
         .query()
@@ -326,6 +374,9 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .map_err(ServerError::Runtime)?;
     let app = Arc::new(App {
         store: Mutex::new(store),
+        faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
+        cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
+        nova_rules: Arc::new(Mutex::new(HashMap::new())),
         inventory: Arc::new(opts.inventory),
         token_ttl_ms: ttl,
         addr,

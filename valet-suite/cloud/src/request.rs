@@ -1,9 +1,10 @@
 //! A request as the synchronous handlers see it ([`Request`]), the per-request facts they need
 //! ([`Ctx`]), and the ids they make.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use crate::engine::Inventory;
+use crate::engine::{Inventory, Rule};
 
 /// Per-request facts the handlers need.
 pub(crate) struct Ctx {
@@ -15,9 +16,17 @@ pub(crate) struct Ctx {
     pub token_ttl_ms: i64,
     /// The engine's hosts.
     pub inventory: Arc<Inventory>,
+    /// The rules of Nova's server groups (`affinity`, `anti-affinity`), by server group id.
+    pub nova_rules: Arc<Mutex<HashMap<String, Rule>>>,
 }
 
 impl Ctx {
+    pub(crate) fn nova_rules(&self) -> HashMap<String, Rule> {
+        self.nova_rules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
     pub(crate) fn identity_url(&self) -> String {
         format!("{}/identity/v3", self.base)
     }

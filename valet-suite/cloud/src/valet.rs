@@ -440,14 +440,17 @@ fn strings(v: Option<&Value>, what: &str) -> Result<Vec<String>, Reply> {
 
 /// Reads the servers of a plan's `resources`: `OS::Nova::Server` resources with a flavor, in
 /// the groups named by `OS::Valet::GroupAssignment` resources (`properties.group`,
-/// `properties.resources`) and by their own `metadata.valet.groups`. Every group must exist
+/// `properties.resources`) and by their own `properties.metadata.valet.groups`, and in the
+/// Nova server group their `properties.scheduler_hints.group` names, when Nova knows it. Every group must exist
 /// and list `tenant` as a member. Other resource types are not Valet's business.
 fn read_servers(
+    ctx: &Ctx,
     store: &Store,
     tenant: &str,
     resources: &Map<String, Value>,
 ) -> Result<Vec<ServerSpec>, Reply> {
     let mut servers: Vec<ServerSpec> = Vec::new();
+    let mut nova_groups: Vec<(String, String)> = Vec::new();
     let mut assignments: Vec<(String, Vec<String>)> = Vec::new();
     let mut keys: Vec<&String> = resources.keys().collect();
     keys.sort();
@@ -465,8 +468,20 @@ fn read_servers(
                 .ok_or_else(|| invalid(format!("resource {key} has no flavor")))?;
             let demand = engine::flavor(flavor)
                 .ok_or_else(|| invalid(format!("Unknown flavor: {flavor}")))?;
+            // Valet reads a server's groups from `properties.metadata.valet.groups`; the
+            // resource's top-level `metadata` (Heat's hints) is kept but names no group.
             let metadata = obj.get("metadata").cloned().unwrap_or_else(|| json!({}));
-            let groups = strings(metadata.pointer("/valet/groups"), "metadata.valet.groups")?;
+            let groups = strings(
+                props.pointer("/metadata/valet/groups"),
+                "properties.metadata.valet.groups",
+            )?;
+            if let Some(sg) = props
+                .pointer("/scheduler_hints/group")
+                .and_then(Value::as_str)
+                && ctx.nova_rules().contains_key(sg)
+            {
+                nova_groups.push((key.clone(), sg.to_string()));
+            }
             servers.push(ServerSpec {
                 orchestration_id: key.clone(),
                 name: obj
@@ -523,25 +538,27 @@ fn read_servers(
                 ids.push(g.id);
             }
         }
+        if let Some((_, sg)) = nova_groups.iter().find(|(k, _)| *k == s.orchestration_id) {
+            ids.push(sg.clone());
+        }
         s.vm.groups = ids;
     }
     Ok(servers)
 }
 
-/// Every group's rule, by group id.
-fn rules(store: &Store) -> Result<HashMap<String, Rule>, Reply> {
-    Ok(db(store.groups())?
-        .into_iter()
-        .filter_map(|g| {
-            Some((
-                g.id,
-                Rule {
-                    kind: Policy::parse(&g.kind)?,
-                    level: Level::parse(&g.level)?,
-                },
-            ))
-        })
-        .collect())
+/// Every group's rule, by group id, with the Nova server groups' rules.
+fn rules(ctx: &Ctx, store: &Store) -> Result<HashMap<String, Rule>, Reply> {
+    let mut rules = ctx.nova_rules();
+    rules.extend(db(store.groups())?.into_iter().filter_map(|g| {
+        Some((
+            g.id,
+            Rule {
+                kind: Policy::parse(&g.kind)?,
+                level: Level::parse(&g.level)?,
+            },
+        ))
+    }));
+    Ok(rules)
 }
 
 fn placed(p: &Placement) -> Placed {
@@ -561,7 +578,7 @@ fn engine_place(
     fixed: &[Placed],
     new: &[NewVm],
 ) -> Result<Vec<String>, Reply> {
-    let rules = rules(store)?;
+    let rules = rules(ctx, store)?;
     let at = engine::place(&ctx.inventory, &rules, fixed, new)
         .map_err(|e| valet_error(Kind::Conflict, format!("Ostro error: {e}")))?;
     Ok(at
@@ -597,33 +614,57 @@ fn plans(ctx: &Ctx, store: &Store, req: &Request, caller: &Caller) -> Handled {
         &[("locations", Ty::Array), ("timeout", Ty::Str)],
     )?;
     let resources = map["resources"].as_object().cloned().unwrap_or_default();
-    let servers = read_servers(store, &caller.tenant_id, &resources)?;
-    if servers.is_empty() {
-        return Ok(Reply::json(201, json!({"plan": {}})));
+    let locations = strings(map.get("locations"), "locations")?;
+    match create_plan(
+        ctx,
+        store,
+        &caller.tenant_id,
+        s(&map, "plan_name"),
+        s(&map, "stack_id"),
+        &resources,
+        &locations,
+    )? {
+        None => Ok(Reply::json(201, json!({"plan": {}}))),
+        Some(plan) => Ok(Reply::json(201, json!({"plan": plan_json(store, &plan)?}))),
     }
-    let stack_id = s(&map, "stack_id");
+}
+
+/// Creates the plan of a stack (`POST /v1/plans`, and Heat's lifecycle plugin before a stack
+/// level is created): its servers placed, nothing stored when it has none (`None`).
+pub(crate) fn create_plan(
+    ctx: &Ctx,
+    store: &Store,
+    tenant: &str,
+    plan_name: &str,
+    stack_id: &str,
+    resources: &Map<String, Value>,
+    locations: &[String],
+) -> Result<Option<Plan>, Reply> {
+    let servers = read_servers(ctx, store, tenant, resources)?;
+    if servers.is_empty() {
+        return Ok(None);
+    }
     if db(store.plan(stack_id))?.is_some() {
         return Err(valet_error(
             Kind::Conflict,
             format!("A plan for stack {stack_id} already exists"),
         ));
     }
-    let locations = strings(map.get("locations"), "locations")?;
     let fixed: Vec<Placed> = db(store.placements())?.iter().map(placed).collect();
     let new: Vec<NewVm> = servers
         .iter()
         .map(|s| NewVm {
             vm: s.vm.clone(),
-            allowed: host_set(&locations),
+            allowed: host_set(locations),
             excluded: HashSet::new(),
         })
         .collect();
     let hosts = engine_place(ctx, store, &fixed, &new)?;
     let plan = Plan {
         id: new_id(),
-        name: s(&map, "plan_name").into(),
+        name: plan_name.into(),
         stack_id: stack_id.into(),
-        tenant_id: caller.tenant_id.clone(),
+        tenant_id: tenant.into(),
     };
     db(store.insert_plan(&plan))?;
     for (s, host) in servers.into_iter().zip(hosts) {
@@ -640,7 +681,7 @@ fn plans(ctx: &Ctx, store: &Store, req: &Request, caller: &Caller) -> Handled {
             groups: s.vm.groups,
         }))?;
     }
-    Ok(Reply::json(201, json!({"plan": plan_json(store, &plan)?})))
+    Ok(Some(plan))
 }
 
 fn plan_item(ctx: &Ctx, store: &Store, req: &Request, id: &str) -> Handled {
@@ -671,12 +712,7 @@ fn update_plan(ctx: &Ctx, store: &Store, req: &Request, plan: Plan) -> Handled {
     let excluded: HashSet<String> = strings(map.get("excluded_hosts"), "excluded_hosts")?
         .into_iter()
         .collect();
-    let mine = db(store.plan_placements(&plan.id))?;
-    let others: Vec<Placed> = db(store.placements())?
-        .iter()
-        .filter(|p| p.plan_id != plan.id)
-        .map(placed)
-        .collect();
+    let (mine, others) = split_placements(store, &plan)?;
     match action {
         "migrate" => {
             let list = map["resources"]
@@ -716,7 +752,46 @@ fn update_plan(ctx: &Ctx, store: &Store, req: &Request, plan: Plan) -> Handled {
             let resources = map["resources"]
                 .as_object()
                 .ok_or_else(|| valet_error(Kind::Invalid, "resources must be a dictionary."))?;
-            let servers = read_servers(store, &plan.tenant_id, resources)?;
+            replan(ctx, store, &plan, resources, &excluded)?;
+        }
+        other => {
+            return Err(schema_error(format!(
+                "-> action did not pass validation: {other:?} is not one of update, migrate"
+            )));
+        }
+    }
+    if let Some(name) = map.get("plan_name").and_then(Value::as_str) {
+        db(store.rename_plan(&plan.id, name))?;
+    }
+    let plan = find_plan(store, &plan.id)?;
+    Ok(Reply::json(201, json!({"plan": plan_json(store, &plan)?})))
+}
+
+/// The placements of `plan`, and every other placement as the engine sees it.
+fn split_placements(store: &Store, plan: &Plan) -> Result<(Vec<Placement>, Vec<Placed>), Reply> {
+    let mine = db(store.plan_placements(&plan.id))?;
+    let others = db(store.placements())?
+        .iter()
+        .filter(|p| p.plan_id != plan.id)
+        .map(placed)
+        .collect();
+    Ok((mine, others))
+}
+
+/// A plan's `update` (`PUT /v1/plans/{id}`, and Heat's lifecycle plugin before a stack level
+/// is updated): unchanged servers stay, new or changed ones are placed (or, if that cannot
+/// work, the whole plan is), servers no longer listed are removed.
+pub(crate) fn replan(
+    ctx: &Ctx,
+    store: &Store,
+    plan: &Plan,
+    resources: &Map<String, Value>,
+    excluded: &HashSet<String>,
+) -> Result<(), Reply> {
+    let (mine, others) = split_placements(store, plan)?;
+    {
+        {
+            let servers = read_servers(ctx, store, &plan.tenant_id, resources)?;
             // First keep every unchanged server where it is and place only what is new or
             // changed; if that cannot work, replan the whole plan.
             let unchanged = |s: &ServerSpec| {
@@ -789,17 +864,8 @@ fn update_plan(ctx: &Ctx, store: &Store, req: &Request, plan: Plan) -> Handled {
                 }))?;
             }
         }
-        other => {
-            return Err(schema_error(format!(
-                "-> action did not pass validation: {other:?} is not one of update, migrate"
-            )));
-        }
     }
-    if let Some(name) = map.get("plan_name").and_then(Value::as_str) {
-        db(store.rename_plan(&plan.id, name))?;
-    }
-    let plan = find_plan(store, &plan.id)?;
-    Ok(Reply::json(201, json!({"plan": plan_json(store, &plan)?})))
+    Ok(())
 }
 
 // ---- placements ----
@@ -904,13 +970,54 @@ fn placement_item(ctx: &Ctx, store: &Store, req: &Request, id: &str) -> Handled 
     }
 }
 
+/// The plan of `stack_id`, if there is one.
+pub(crate) fn plan_of(store: &Store, stack_id: &str) -> Result<Option<Plan>, Reply> {
+    db(store.plan(stack_id))
+}
+
+/// Deletes the plan of `stack_id` with its placements, if there is one.
+pub(crate) fn delete_plan_of(store: &Store, stack_id: &str) -> Result<(), Reply> {
+    if let Some(p) = db(store.plan(stack_id))? {
+        db(store.delete_plan(&p.id))?;
+    }
+    Ok(())
+}
+
+/// What Nova's `ValetFilter` does for a server: finds the placement of `orchestration_id`,
+/// reserves it for `resource_id`, and answers its host (`None` when Valet holds none).
+pub(crate) fn reserve(
+    store: &Store,
+    orchestration_id: &str,
+    resource_id: &str,
+) -> Result<Option<String>, Reply> {
+    let Some(mut p) = db(store.placement(orchestration_id))? else {
+        return Ok(None);
+    };
+    p.reserved = true;
+    p.resource_id = Some(resource_id.to_string());
+    db(store.put_placement(&p))?;
+    Ok(Some(p.location))
+}
+
+/// The explanation of a Valet error reply (its body's `explanation`), for Heat's reasons.
+pub(crate) fn explanation(r: &Reply) -> String {
+    match &r.body {
+        crate::errors::Body::Json(v) => v
+            .get("explanation")
+            .and_then(Value::as_str)
+            .map_or_else(|| v.to_string(), str::to_string),
+        crate::errors::Body::Text(t) => t.clone(),
+        crate::errors::Body::Empty => format!("status {}", r.status),
+    }
+}
+
 /// `GET /v1/resources`: placements that no longer hold (a host gone from the inventory, over
 /// capacity, or a group broken), keyed by resource id (orchestration id before reservation).
 fn resources(ctx: &Ctx, store: &Store) -> Handled {
     let all = db(store.placements())?;
     let list: Vec<Placed> = all.iter().map(placed).collect();
     let mut out = Map::new();
-    for v in engine::check(&ctx.inventory, &rules(store)?, &list) {
+    for v in engine::check(&ctx.inventory, &rules(ctx, store)?, &list) {
         for i in v.servers {
             let p = &all[i];
             let key = p

@@ -1,9 +1,13 @@
-//! The reference cloud's conformance tests, one binary: the engine, and Keystone and the Valet
-//! API over real HTTP, across restarts.
+//! The reference cloud's conformance tests, one binary: the engine; Keystone, the Valet API,
+//! Heat and Nova over real HTTP, across restarts; a property test of stacks against brute
+//! force; and python-openstackclient with python-heatclient driving it.
 
 mod common;
 
 mod server_engine;
+mod server_heat;
+mod server_heat_properties;
 mod server_keystone;
+mod server_openstack_client;
 mod server_restart;
 mod server_valet;

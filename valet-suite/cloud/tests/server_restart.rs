@@ -39,10 +39,10 @@ fn a_restart_on_the_same_file_keeps_the_data() {
         .header("X-Auth-Token", &tok)
         .json(
             &json!({"plan_name": "p", "stack_id": "stack-1", "resources": {
-            "r1": {"name": "a", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small"},
-                   "metadata": {"valet": {"groups": ["kept"]}}},
-            "r2": {"name": "b", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small"},
-                   "metadata": {"valet": {"groups": ["kept"]}}}}}),
+            "r1": {"name": "a", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small",
+                   "metadata": {"valet": {"groups": ["kept"]}}}},
+            "r2": {"name": "b", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small",
+                   "metadata": {"valet": {"groups": ["kept"]}}}}}}),
         )
         .send()
         .unwrap();
@@ -71,12 +71,12 @@ fn a_restart_on_the_same_file_keeps_the_data() {
         .put(format!("{valet}/plans/stack-1"))
         .header("X-Auth-Token", &tok)
         .json(&json!({"action": "update", "resources": {
-            "r1": {"name": "a", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small"},
-                   "metadata": {"valet": {"groups": ["kept"]}}},
-            "r2": {"name": "b", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small"},
-                   "metadata": {"valet": {"groups": ["kept"]}}},
-            "r3": {"name": "c", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small"},
-                   "metadata": {"valet": {"groups": ["kept"]}}}}}))
+            "r1": {"name": "a", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small",
+                   "metadata": {"valet": {"groups": ["kept"]}}}},
+            "r2": {"name": "b", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small",
+                   "metadata": {"valet": {"groups": ["kept"]}}}},
+            "r3": {"name": "c", "type": "OS::Nova::Server", "properties": {"flavor": "m1.small",
+                   "metadata": {"valet": {"groups": ["kept"]}}}}}}))
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);

@@ -729,8 +729,8 @@ fn groups_shape_placements_and_block_member_removal() {
     assert_eq!(a[..11], b[..11], "affinity at rack level");
     // Two more, diverse from a and b by host yet in their rack of two hosts: impossible.
     let resources = json!({
-        "x": {"name": "x", "type": "OS::Nova::Server", "properties": {"flavor": "m1.tiny"}, "metadata": {"valet": {"groups": ["spread", "together"]}}},
-        "y": {"name": "y", "type": "OS::Nova::Server", "properties": {"flavor": "m1.tiny"}, "metadata": {"valet": {"groups": ["spread", "together"]}}},
+        "x": {"name": "x", "type": "OS::Nova::Server", "properties": {"flavor": "m1.tiny", "metadata": {"valet": {"groups": ["spread", "together"]}}}},
+        "y": {"name": "y", "type": "OS::Nova::Server", "properties": {"flavor": "m1.tiny", "metadata": {"valet": {"groups": ["spread", "together"]}}}},
     });
     let r = v.call(
         Method::POST,

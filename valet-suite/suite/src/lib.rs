@@ -15,9 +15,11 @@
 //! - [`valet_tests`]: the Valet classes ([`valet_tests::suite`]) and what they test against
 //!   ([`valet_tests::target`]: the configured cloud, else the embedded one).
 //! - [`client`]: Keystone v3 and the Valet v1 API over a blocking HTTP client, endpoints found
-//!   in the token's catalog.
-//! - [`options`]: the Valet plugin's options and the suite's registry (Tempest's, the plugin's,
-//!   the runner's), read through typed keys.
+//!   in the token's catalog; the same REST client ([`client::ValetClient`] at another catalog
+//!   type) reaches Heat and Nova for the scenario tests.
+//! - [`options`]: the Valet plugin's options and the suite's registry (Tempest's, with its
+//!   `[compute]` options, the Valet plugin's, the Heat plugin's `[service_available] heat` and
+//!   `[orchestration]`, the runner's), read through typed keys.
 //! - [`credentials`]: dynamic and pre-provisioned credentials ([`credentials::Provider`]), given
 //!   to the framework through its provider trait ([`credentials::ValetCredentials`]).
 //! - The `valet-suite` binary (`src/main.rs`): `list`, `discover`, `run`, `sample-config`,
@@ -37,8 +39,10 @@
 //! credentials -> client
 //! valet_tests::base -> credentials, client, options
 //! valet_tests::support                    (macros naming base and credentials by path)
-//! valet_tests::{groups, members, plan, api, scenario} -> support, base, client
-//! valet_tests::target -> valet-cloud
+//! valet_tests::{groups, members, plan, api} -> support, base, client
+//! valet_tests::{stacks, updates} -> client, options
+//! valet_tests::scenario -> base, stacks, updates, client, credentials, options
+//! valet_tests::target -> valet-cloud, options
 //! valet_tests (suite()) -> its classes
 //! ```
 //!

@@ -110,8 +110,9 @@ enum Command {
     /// Print the configuration in effect: the file read and every option's value (secrets
     /// hidden), in the shape of oslo.config's log_opt_values.
     ShowConfig,
-    /// Run the embedded reference Valet server (a Keystone v3 subset and the Valet v1 API on
-    /// one port) until Ctrl-C or SIGTERM, printing its URLs and admin credentials on stderr.
+    /// Run the embedded reference cloud (a Keystone v3 subset, the Valet v1 API, and Heat and
+    /// Nova subsets that place servers through Valet, on one port) until Ctrl-C or SIGTERM,
+    /// printing its URLs and admin credentials on stderr.
     Serve {
         /// Where to listen (port 0 picks a free one).
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
@@ -120,6 +121,12 @@ enum Command {
         /// restarts; without it the store is in memory.
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// The inventory's racks (each a Nova aggregate).
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        racks: usize,
+        /// The hosts in each rack (16 vCPUs, 32 GiB, 500 GiB each).
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        hosts_per_rack: usize,
     },
 }
 
@@ -302,10 +309,15 @@ fn log_to_stderr() -> Arc<dyn Fn(&str) + Send + Sync> {
 }
 
 /// `serve`: the embedded server until SIGINT or SIGTERM.
-fn serve(listen: std::net::SocketAddr, db: Option<PathBuf>) -> anyhow::Result<Outcome> {
+fn serve(
+    listen: std::net::SocketAddr,
+    db: Option<PathBuf>,
+    (racks, hosts_per_rack): (usize, usize),
+) -> anyhow::Result<Outcome> {
     let opts = valet_cloud::ServerOptions {
         listen,
         db: db.clone(),
+        inventory: valet_cloud::Inventory::grid(racks, hosts_per_rack, 16, 32_768, 500),
         ..valet_cloud::ServerOptions::default()
     };
     let admin = opts.admin.clone();
@@ -350,7 +362,12 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Printed)
         }
-        Command::Serve { listen, db } => serve(listen, db),
+        Command::Serve {
+            listen,
+            db,
+            racks,
+            hosts_per_rack,
+        } => serve(listen, db, (racks, hosts_per_rack)),
         Command::ShowConfig => {
             let config = load_config(cli.config_file)?;
             let mut out = std::io::stdout().lock();

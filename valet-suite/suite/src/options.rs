@@ -77,12 +77,124 @@ pub fn register_valet_opts(conf: &mut Registry) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// Every option the suite reads, in registration order: Tempest's, the Valet plugin's, the
-/// runner's; built once.
+/// The namespace of the Heat Tempest plugin's options.
+pub const HEAT_NAMESPACE: &str = "heat_tempest_plugin.config";
+
+/// `[service_available] heat`, as the Heat Tempest plugin registers it (default false).
+pub mod heat_available {
+    tempest_framework::option_keys! {
+        "service_available";
+        HEAT: bool = "heat";
+    }
+}
+
+/// `[orchestration]`: the Heat Tempest plugin's options the scenario tests read.
+pub mod orchestration {
+    tempest_framework::option_keys! {
+        "orchestration";
+        CATALOG_TYPE: String = "catalog_type";
+        ENDPOINT_TYPE: String = "endpoint_type";
+        BUILD_INTERVAL: i64 = "build_interval";
+        BUILD_TIMEOUT: i64 = "build_timeout";
+    }
+}
+
+/// `[compute]`: Tempest's compute options the scenario tests read.
+pub mod compute {
+    tempest_framework::option_keys! {
+        "compute";
+        CATALOG_TYPE: String = "catalog_type";
+        ENDPOINT_TYPE: String = "endpoint_type";
+        IMAGE_REF: Option<String> = "image_ref";
+        FLAVOR_REF: String = "flavor_ref";
+        FIXED_NETWORK_NAME: Option<String> = "fixed_network_name";
+    }
+}
+
+/// Tempest's `[compute]` options the scenario tests read, as `tempest/config.py` defines them.
+pub fn register_compute_opts(conf: &mut Registry) -> Result<(), RegistryError> {
+    let mut ns = conf.namespace(builtin::TEMPEST_NAMESPACE);
+    ns.register_opt_group(
+        OptGroup::new(compute::GROUP).title("Compute Service Options"),
+        [
+            Opt::string(compute::CATALOG_TYPE.name())
+                .default("compute")
+                .help("Catalog type of the Compute service."),
+            Opt::string(compute::ENDPOINT_TYPE.name())
+                .default("publicURL")
+                .choices([
+                    "public",
+                    "admin",
+                    "internal",
+                    "publicURL",
+                    "adminURL",
+                    "internalURL",
+                ])
+                .help("The endpoint type to use for the compute service."),
+            Opt::string(compute::IMAGE_REF.name())
+                .help("Valid primary image reference to be used in tests."),
+            Opt::string(compute::FLAVOR_REF.name())
+                .default("1")
+                .help("Valid primary flavor to use in tests."),
+            Opt::string(compute::FIXED_NETWORK_NAME.name())
+                .help("Name of the fixed network that is visible to all test projects."),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The Heat Tempest plugin's `register_opts`, for what the scenario tests read:
+/// `[service_available] heat` and `[orchestration]`, as `heat_tempest_plugin/config.py`
+/// defines them.
+pub fn register_heat_opts(conf: &mut Registry) -> Result<(), RegistryError> {
+    let mut ns = conf.namespace(HEAT_NAMESPACE);
+    ns.register_opt(
+        heat_available::GROUP,
+        Opt::bool(heat_available::HEAT.name())
+            .default(false)
+            .help("Whether or not heat is expected to be available"),
+    )?;
+    ns.register_opt_group(
+        OptGroup::new(orchestration::GROUP).title("Orchestration Service Options"),
+        [
+            Opt::string(orchestration::CATALOG_TYPE.name())
+                .default("orchestration")
+                .help("Catalog type of the Orchestration service."),
+            Opt::string(orchestration::ENDPOINT_TYPE.name())
+                .default("publicURL")
+                .choices([
+                    "public",
+                    "admin",
+                    "internal",
+                    "publicURL",
+                    "adminURL",
+                    "internalURL",
+                ])
+                .help("The endpoint type to use for the orchestration service."),
+            Opt::int(orchestration::BUILD_INTERVAL.name())
+                .default(1)
+                .help("Time in seconds between build status checks."),
+            Opt::int(orchestration::BUILD_TIMEOUT.name())
+                .default(1200)
+                .help("Timeout in seconds to wait for a stack to build."),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every option the suite reads, in registration order: Tempest's (with its `[compute]`), the
+/// Valet plugin's, the Heat plugin's, the runner's; built once.
 pub fn registry() -> Result<Arc<Registry>, RegistryError> {
     static BUILT: OnceLock<Result<Arc<Registry>, RegistryError>> = OnceLock::new();
     BUILT
-        .get_or_init(|| builtin::registry_with(&[register_valet_opts]).map(Arc::new))
+        .get_or_init(|| {
+            builtin::registry_with(&[
+                register_compute_opts,
+                register_valet_opts,
+                register_heat_opts,
+            ])
+            .map(Arc::new)
+        })
         .clone()
 }
 
@@ -125,8 +237,10 @@ mod tests {
                 "auth",
                 "identity",
                 "service-clients",
+                "compute",
                 "placement",
                 "valet",
+                "orchestration",
                 "valet_suite"
             ]
         );

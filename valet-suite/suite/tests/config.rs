@@ -144,7 +144,7 @@ fn unknown_keys_are_warned_about_and_the_run_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let conf = write(
         &tmp.path().join("etc/tempest.conf"),
-        "[valet]\npause = 1\n\n[compute]\nimage_ref = x\n",
+        "[valet]\npause = 1\n\n[volume]\nimage_ref = x\n",
     );
     let o = valet(tmp.path(), &["run", "-r", r"\.Clean\."], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -153,7 +153,7 @@ fn unknown_keys_are_warned_about_and_the_run_goes_on() {
         stderr(&o),
         format!(
             "valet-suite: warning: {p}:2: unknown option \"pause\" in [valet], ignored (did you \
-             mean PAUSE?)\nvalet-suite: warning: {p}:4: unknown section [compute]: no options \
+             mean PAUSE?)\nvalet-suite: warning: {p}:4: unknown section [volume]: no options \
              are registered for it; its 1 key(s) are ignored\n"
         )
     );

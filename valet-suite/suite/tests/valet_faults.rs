@@ -45,11 +45,14 @@ fn config(identity: &str, password: &str, roles: &str) -> Config {
 /// Runs the API classes against `config`; returns the summary, the stream's events (decoded by
 /// an independent decoder, which refuses a damaged stream) and how long it took.
 fn run(config: Config) -> (RunSummary, Vec<common::Ev>, Duration) {
+    run_matching(config, r"valet\.tests\.tempest\.api\.")
+}
+
+/// Runs the Valet tests whose ids match `regex` against `config`: the summary, the decoded
+/// events and how long it took.
+pub(crate) fn run_matching(config: Config, regex: &str) -> (RunSummary, Vec<common::Ev>, Duration) {
     let suite = valet_tests::suite(Arc::new(Environment::new())).unwrap();
-    let selection = Filters::new()
-        .regex(r"valet\.tests\.tempest\.api\.")
-        .unwrap()
-        .select(&suite);
+    let selection = Filters::new().regex(regex).unwrap().select(&suite);
     let writer = StreamWriter::new(Vec::new(), Delivery::Buffered);
     let start = Instant::now();
     let summary = tempest_framework::run(

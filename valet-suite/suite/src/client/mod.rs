@@ -1,5 +1,7 @@
 //! The service clients: Keystone v3 ([`keystone`]) and Valet ([`ValetClient`]), over reqwest's
-//! blocking client ([`http`]).
+//! blocking client ([`http`]). A [`ValetClient`] made for another catalog type
+//! (`orchestration`, `compute`) is the plain REST client the scenario tests use for Heat and
+//! Nova ([`ValetClient::call`], [`ValetClient::raw`]).
 //!
 //! # Brief overview
 //!

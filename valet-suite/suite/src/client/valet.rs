@@ -108,7 +108,9 @@ impl ValetClient {
         }
     }
 
-    fn call(
+    /// Sends `method path` with `body` and checks the status is `expected`, as
+    /// `expected_success` does; a 401 says what Valet wants of a token.
+    pub fn call(
         &self,
         method: &str,
         path: &str,

@@ -182,10 +182,10 @@ uri_v3 = http://keystone:5000/v3
 fn accessors_refuse_unknown_options_and_wrong_types() {
     let c = super::config();
     assert_eq!(
-        c.bool("service_available", "heat"),
+        c.bool("service_available", "zaqar"),
         Err(ConfigErrorKind::NoSuchOpt {
             section: "service_available".into(),
-            key: "heat".into()
+            key: "zaqar".into()
         }
         .into())
     );
@@ -214,14 +214,14 @@ fn unknown_sections_and_keys_are_warnings_with_lines() {
     let text = "\
 [DEFAULT]
 debug = True
-[compute]
+[volume]
 image_ref = abc
 flavor_ref = 1
 [valet]
 pause = 3
 tries-to-create = 2
 TRIES = 1
-[compute]
+[volume]
 more = 1
 [Valet]
 PAUSE = 4
@@ -232,7 +232,7 @@ PAUSE = 4
         got,
         [
             "/cfg/tempest.conf:2: unknown option \"debug\" in [DEFAULT], ignored",
-            "/cfg/tempest.conf:3: unknown section [compute]: no options are registered for it; \
+            "/cfg/tempest.conf:3: unknown section [volume]: no options are registered for it; \
              its 3 key(s) are ignored",
             "/cfg/tempest.conf:7: unknown option \"pause\" in [valet], ignored (did you mean PAUSE?)",
             "/cfg/tempest.conf:8: unknown option \"tries-to-create\" in [valet], ignored (did you \

@@ -169,17 +169,20 @@ impl Base {
     ) -> Result<(), Failure> {
         let result = body(t);
         let failed = matches!(result, Err(ref e) if !e.is_skip());
-        let class_test = t
-            .id()
-            .rsplit('.')
-            .next()
-            .map(|m| m.split('[').next().unwrap_or(m).to_owned())
-            .unwrap_or_default();
+        let class_test = method_of(t.id());
         for e in self.recorder.take() {
             t.log(&log_line(&class_test, &e, failed));
         }
         result
     }
+}
+
+/// The method a test id names: `module.Class.method[attrs]` → `method`.
+pub(crate) fn method_of(id: &str) -> String {
+    id.rsplit('.')
+        .next()
+        .map(|m| m.split('[').next().unwrap_or(m).to_owned())
+        .unwrap_or_default()
 }
 
 /// `e` with the stage it was raised in named first (`in setup_clients: ...`).

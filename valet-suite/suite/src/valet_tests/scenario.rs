@@ -1,24 +1,41 @@
-//! The scenario classes of Valet's plugin, listed with their exact ids.
+//! The scenario classes of Valet's plugin, with their exact ids, run for real: Heat stacks
+//! placed by Valet, checked through Nova.
 //!
-//! Each needs Heat (stacks from the plugin's templates) and Nova (where the servers landed),
-//! which this suite does not drive yet; their bodies come in a later issue. Until then every
-//! class skips in `skip_checks`, from configuration only, as Tempest decides skips: after the
-//! plugin's own check (`<Class> skipped as valet is not available`), it skips because
-//! orchestration is not available: `[service_available] heat` is not a registered option of
-//! this suite, or is false; when it is registered and true, the skip says the bodies are not
-//! written yet, rather than pretending to test.
+//! Each class needs `[service_available] heat` (registered as the Heat Tempest plugin
+//! registers it; false by default, set by an embedded run) and skips without it, as Tempest
+//! decides skips, after the plugin's own check (`<Class> skipped as valet is not available`).
+//! `setup_clients` adds Heat (`[orchestration] catalog_type`) and Nova (`[compute]
+//! catalog_type`) clients at the catalog's endpoints to the Valet client.
+//!
+//! - `TestAffinity`, `TestDiversity`, `TestExclusivity`, `TestNestedStackTemplates`: each test
+//!   makes the Valet groups its name states (random names, the test's project a member),
+//!   creates a stack from our own template for that topology ([`stacks::topology`]), waits
+//!   for `CREATE_COMPLETE`, and checks every group on the hosts Nova shows
+//!   ([`stacks::check_placement`]).
+//! - `TestStackUpdatesNonValet`: stacks with no Valet group, updated as the name states
+//!   ([`updates::shapes`]), checked after `UPDATE_COMPLETE` ([`updates::check_shape`]).
+//!
+//! Stacks are deleted (and waited for) and groups deleted in clean-ups, which run even when
+//! the test fails; waits are bounded by `[orchestration] build_timeout`, polled every
+//! `build_interval`, and a server is shown up to `[valet] TRIES_TO_SHOW_SERVER` times,
+//! `PAUSE` apart.
 
-use tempest_framework::config::Key;
-use tempest_framework::config::builtin::service_available;
+use std::sync::{Arc, Mutex};
+
+use tempest_framework::data_utils::rand_name;
 use tempest_framework::failure::Failure;
 use tempest_framework::spec::TestDef;
-use tempest_framework::{CredentialType, SkipChecked, SkipCx, TestClass, TestCx};
+use tempest_framework::{
+    ClassCx, ClientsSetUp, CredentialProvider, CredentialType, CredentialsCleared,
+    CredentialsSetUp, SkipChecked, SkipCx, TestClass, TestCx,
+};
 
-use super::base::skip_unless_valet;
-
-/// `[service_available] heat`: registered by Tempest's orchestration options, not by this
-/// suite, so read only when some registry has it.
-const HEAT: Key<bool> = Key::new(service_available::GROUP, "heat");
+use super::base::Base;
+use super::stacks::{self, Cloud, Planned, Waits};
+use super::updates;
+use crate::client::{ClientSettings, ValetClient};
+use crate::credentials::Environment;
+use crate::options::{compute, heat_available, orchestration};
 
 /// The scenario module prefix.
 pub const SCENARIO_MODULE: &str = "valet.tests.tempest.scenario.tests";
@@ -322,30 +339,139 @@ pub const SCENARIO_TABLE: &[(&str, &str, &[ScenarioTest])] = &[
     ),
 ];
 
-/// One scenario class: its tests skip with the class, in `skip_checks`.
+/// One scenario class.
 #[derive(Debug)]
 pub struct ScenarioClass {
     module: String,
     name: &'static str,
     tests: &'static [ScenarioTest],
+    base: Base,
+    cloud: Mutex<Option<Cloud>>,
 }
 
-/// Every scenario class of `SCENARIO_TABLE`.
-pub fn scenario_classes() -> Vec<ScenarioClass> {
+/// Every scenario class of `SCENARIO_TABLE`, sharing `env`.
+pub fn scenario_classes(env: &Arc<Environment>) -> Vec<ScenarioClass> {
     SCENARIO_TABLE
         .iter()
         .map(|(module, name, tests)| ScenarioClass {
             module: format!("{SCENARIO_MODULE}.{module}"),
             name,
             tests,
+            base: Base::new(Arc::clone(env)),
+            cloud: Mutex::new(None),
         })
         .collect()
 }
 
-fn not_written(_: &ScenarioClass, _: &mut TestCx<'_>) -> Result<(), Failure> {
-    Err(Failure::skip(
-        "the Valet scenario test bodies (Heat stacks placed by Valet) are not written yet",
-    ))
+impl ScenarioClass {
+    fn cloud(&self) -> Result<Cloud, Failure> {
+        self.cloud
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| Failure::runtime("the Heat and Nova clients were not set up"))
+    }
+
+    fn make_clients(&self, cx: &ClassCx<'_>) -> Result<(), Failure> {
+        let valet = self.base.client()?;
+        let config = cx.config();
+        let settings = ClientSettings::from_config(config)?;
+        let client = |ty: &str, interface: &str| {
+            ValetClient::new(
+                Arc::clone(valet.auth()),
+                ty,
+                interface,
+                Some(&settings.region),
+            )
+        };
+        let cloud = Cloud {
+            heat: client(
+                &config.get(orchestration::CATALOG_TYPE)?,
+                &config.get(orchestration::ENDPOINT_TYPE)?,
+            ),
+            nova: client(
+                &config.get(compute::CATALOG_TYPE)?,
+                &config.get(compute::ENDPOINT_TYPE)?,
+            ),
+            waits: Waits::from_config(config)?,
+        };
+        cloud.heat.base_url()?;
+        cloud.nova.base_url()?;
+        *self
+            .cloud
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cloud);
+        Ok(())
+    }
+
+    /// Creates the stack with a clean-up that deletes it (and waits), then waits for `want`.
+    fn create(
+        &self,
+        t: &mut TestCx<'_>,
+        cloud: &Cloud,
+        name: &str,
+        planned: &Planned,
+    ) -> Result<(String, serde_json::Value), Failure> {
+        let id = cloud.create_stack(name, planned)?;
+        let (c, n, i) = (cloud.clone(), name.to_string(), id.clone());
+        t.add_cleanup(move || c.delete_stack(&n, &i));
+        let stack = cloud.wait(name, &id, "CREATE_COMPLETE")?;
+        Ok((id, stack))
+    }
+
+    fn placement_test(&self, t: &mut TestCx<'_>, method: &str) -> Result<(), Failure> {
+        let valet = self.base.client()?;
+        let cloud = self.cloud()?;
+        let project = valet.auth().token()?.project_id;
+        let prefix = rand_name("valet").replace('-', "");
+        let topo = stacks::topology(method);
+        let planned = stacks::plan_stack(&topo, &prefix, t.config())?;
+        for (group, (kind, level)) in &planned.groups {
+            let body = valet.create_group(group, &format!("{method} {group}"), level, kind)?;
+            let id = body["id"]
+                .as_str()
+                .ok_or_else(|| Failure::assertion(format!("no group id in {body}")))?
+                .to_string();
+            let c = valet.clone();
+            let gid = id.clone();
+            // A group with members cannot be deleted: its members go first.
+            t.add_cleanup(move || {
+                c.delete_all_members(&gid)?;
+                c.delete_group(&gid).map(drop).map_err(Failure::from)
+            });
+            valet.add_members(&id, std::slice::from_ref(&project))?;
+        }
+        self.create(t, &cloud, &format!("{prefix}-stack"), &planned)?;
+        stacks::check_placement(&cloud, &planned)
+    }
+
+    fn update_test(&self, t: &mut TestCx<'_>, method: &str) -> Result<(), Failure> {
+        let cloud = self.cloud()?;
+        let prefix = rand_name("upd").replace('-', "");
+        let (before, after) = updates::shapes(method);
+        let first = updates::plan(&before, &prefix, t.config())?;
+        let name = format!("{prefix}-stack");
+        let (id, stack) = self.create(t, &cloud, &name, &first)?;
+        updates::check_shape(&cloud, &stack, &before, &first, &prefix)?;
+        let second = updates::plan(&after, &prefix, t.config())?;
+        cloud.update_stack(&name, &id, &second)?;
+        let stack = cloud.wait(&name, &id, "UPDATE_COMPLETE")?;
+        updates::check_shape(&cloud, &stack, &after, &second, &prefix)
+    }
+
+    fn run(&self, t: &mut TestCx<'_>, method: &str) -> Result<(), Failure> {
+        if self.name == "TestStackUpdatesNonValet" {
+            self.update_test(t, method)
+        } else {
+            self.placement_test(t, method)
+        }
+    }
+}
+
+/// Every scenario test: the method its id names, run with its exchanges logged.
+fn run_logged<'c>(c: &ScenarioClass, t: &mut TestCx<'c>) -> Result<(), Failure> {
+    let method = super::base::method_of(t.id());
+    c.base.logged(t, |t| c.run(t, &method))
 }
 
 impl TestClass for ScenarioClass {
@@ -361,34 +487,52 @@ impl TestClass for ScenarioClass {
         vec![CredentialType::Primary]
     }
 
+    fn credential_provider(&self) -> Arc<dyn CredentialProvider> {
+        self.base.credential_provider()
+    }
+
     fn skip_checks(&self, cx: &mut SkipCx<'_, '_>) -> Result<SkipChecked, Failure> {
-        let _checked = cx.base_skip_checks()?;
-        skip_unless_valet(cx, self.name)?;
-        let config = cx.config();
-        let heat =
-            config.registry().opt(HEAT.group(), HEAT.name()).is_some() && config.get(HEAT)?;
-        if !heat {
+        let checked = self.base.skip_checks(cx, self.name)?;
+        if !cx.config().get(heat_available::HEAT)? {
             return Err(Failure::skip(format!(
                 "{} skipped as orchestration is not available: the Valet scenario tests \
                  create Heat stacks ([service_available] heat is not set)",
                 self.name
             )));
         }
-        Err(Failure::skip(format!(
-            "{} skipped: the Valet scenario test bodies (Heat stacks placed by Valet) are not \
-             written yet",
-            self.name
-        )))
+        Ok(checked)
+    }
+
+    fn setup_credentials(&self, cx: &mut ClassCx<'_>) -> Result<CredentialsSetUp, Failure> {
+        self.base.setup_credentials(cx)
+    }
+
+    fn setup_clients(&self, cx: &mut ClassCx<'_>) -> Result<ClientsSetUp, Failure> {
+        let t = self.base.setup_clients(cx)?;
+        self.make_clients(cx)
+            .map_err(|e| Failure::new("Error", format!("in setup_clients: {e}")))?;
+        Ok(t)
+    }
+
+    fn clear_credentials(&self, cx: &mut ClassCx<'_>) -> Result<CredentialsCleared, Failure> {
+        *self
+            .cloud
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.base.clear_credentials(cx)
+    }
+
+    fn set_up(&self, _t: &mut TestCx<'_>) -> Result<(), Failure> {
+        self.base.start_test();
+        Ok(())
     }
 
     fn tests(&self) -> Vec<TestDef<Self>> {
         self.tests
             .iter()
             .map(|(method, id)| {
-                let def = TestDef::new(
-                    *method,
-                    not_written as tempest_framework::spec::TestFn<Self>,
-                );
+                let def =
+                    TestDef::new(*method, run_logged as tempest_framework::spec::TestFn<Self>);
                 match id {
                     Some(id) => def.idempotent_id(id),
                     None => def,
