@@ -40,6 +40,17 @@ pub const TEMPEST_PINS: &[&str] = &[
     "stestr==4.2.1",
 ];
 
+/// The packages of [`os_testr_env`], pinned: os-testr 3.0.0 for its `subunit2html`, with the
+/// same python-subunit, testtools and stestr as [`env()`].
+pub const OS_TESTR_PINS: &[&str] = &[
+    "os-testr==3.0.0",
+    "python-subunit==1.4.6",
+    "testtools==2.9.1",
+    "stestr==4.2.1",
+    "iso8601==2.1.0",
+    "PyYAML==6.0.3",
+];
+
 /// One pinned environment: a label for its directory name, its packages, and the imports that
 /// prove it works.
 struct Spec {
@@ -58,6 +69,12 @@ const TEMPEST: Spec = Spec {
     label: "tempest-47.0.0",
     pins: TEMPEST_PINS,
     imports: "import tempest.test, subunit, testtools, stestr",
+};
+
+const OS_TESTR: Spec = Spec {
+    label: "os-testr-3.0.0",
+    pins: OS_TESTR_PINS,
+    imports: "import os_testr.subunit2html, subunit, testtools",
 };
 
 /// The environment variable naming the interpreter the environment is built from.
@@ -122,6 +139,13 @@ pub fn env() -> &'static PythonEnv {
 pub fn tempest_env() -> &'static PythonEnv {
     static ENV: OnceLock<PythonEnv> = OnceLock::new();
     ENV.get_or_init(|| made(&TEMPEST))
+}
+
+/// The os-testr environment (its `subunit2html`), made on first use. Panics, saying how to
+/// fix it, when it cannot be made.
+pub fn os_testr_env() -> &'static PythonEnv {
+    static ENV: OnceLock<PythonEnv> = OnceLock::new();
+    ENV.get_or_init(|| made(&OS_TESTR))
 }
 
 fn made(spec: &Spec) -> PythonEnv {
