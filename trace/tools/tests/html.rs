@@ -736,3 +736,82 @@ fn count_dropped(dom: &str, class: &str) -> usize {
         })
         .count()
 }
+
+// ---------------------------------------------------------------------------------------------
+// From the store.
+
+#[test]
+fn the_store_report_shows_the_run_with_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join(".stestr");
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut cmd = common::our_command("subunit-store");
+        cmd.current_dir(dir.path()).args(args);
+        common::feed(cmd, stdin)
+    };
+    assert!(run(&["init"], b"").status.success());
+    let p = |p: Packet| to_vec(&p.as_ref()).unwrap();
+    let flip = |status: Status| {
+        let mut s =
+            p(Packet::status("pkg.T.test_flip", Status::InProgress).with_timestamp(at(0, 0)));
+        s.extend(p(
+            Packet::status("pkg.T.test_flip", status).with_timestamp(at(1, 0))
+        ));
+        s.extend(p(
+            Packet::status("pkg.T.test_ok", Status::Success).with_timestamp(at(2, 0))
+        ));
+        s
+    };
+    for status in [Status::Success, Status::Fail, Status::Success] {
+        run(&["load", "-m", "commit=abc"], &flip(status));
+    }
+    let out = run(&["report", "1", "-o", "report.html"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(store.is_dir());
+    let opened = open(&dir.path().join("report.html"), "", true, "store-report");
+    assert_eq!(opened.console, Vec::<String>::new());
+    let dom = &opened.dom;
+    assert!(dom.contains("<title>Run 1</title>"));
+    let runs: Vec<_> = Regex::new(
+        r#"<g class="run( current)?" data-run="(\d)" data-pass="(\d)" data-fail="(\d)""#,
+    )
+    .unwrap()
+    .captures_iter(dom)
+    .map(|c| {
+        (
+            c.get(1).is_some(),
+            c[2].to_owned() + "/" + &c[3] + "/" + &c[4],
+        )
+    })
+    .collect();
+    assert_eq!(
+        runs,
+        [
+            (false, "0/2/0".to_owned()),
+            (true, "1/1/1".to_owned()),
+            (false, "2/2/0".to_owned())
+        ]
+    );
+    assert!(
+        dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
+        "the flaky test is listed"
+    );
+    let history =
+        Regex::new(r#"(?s)<tr class="test-history" data-id="pkg.T.test_flip">(.*?)</tr>"#).unwrap();
+    let cells: Vec<_> = Regex::new(r#"<td class="cell s-([a-z]+)""#)
+        .unwrap()
+        .captures_iter(&history.captures(dom).expect("its history")[1])
+        .map(|c| c[1].to_owned())
+        .collect();
+    assert_eq!(cells, ["success", "fail", "success"]);
+    assert!(
+        !dom.contains(r#"data-id="pkg.T.test_ok">"#)
+            || !dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#),
+        "a test that always passed has no history row"
+    );
+    assert_eq!(dom_counts(dom)["failed"], 1, "the page is run 1's");
+}

@@ -81,6 +81,18 @@ impl Default for HtmlOptions {
     }
 }
 
+/// A part of the page written by the caller: its anchor, its heading and its markup (made with
+/// [`maud`], so its values are escaped as the page's own).
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// The element id, for the navigation's link.
+    pub id: String,
+    /// The heading.
+    pub title: String,
+    /// The body.
+    pub body: maud::Markup,
+}
+
 /// A test's outcome as the page shows it: every status a finished or unfinished record can
 /// have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -333,7 +345,21 @@ impl HtmlReport {
     ///
     /// Writing to `out`.
     pub fn write_page(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        out.write_all(render::page(self).as_bytes())?;
+        self.write_page_with(out, &[])
+    }
+
+    /// Writes the page with `sections` of the caller's after the summary (a run store's
+    /// history, say), each linked from the page's navigation.
+    ///
+    /// # Errors
+    ///
+    /// Writing to `out`.
+    pub fn write_page_with(
+        &self,
+        out: &mut dyn Write,
+        sections: &[Section],
+    ) -> std::io::Result<()> {
+        out.write_all(render::page(self, sections).as_bytes())?;
         out.flush()
     }
 

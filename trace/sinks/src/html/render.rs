@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use subunit_emitter::Timestamp;
 
-use super::{HtmlReport, Outcome, Row, module_of};
+use super::{HtmlReport, Outcome, Row, Section, module_of};
 
 const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
@@ -32,7 +32,7 @@ fn bar_label(row: &Row) -> String {
     }
 }
 
-pub(super) fn page(report: &HtmlReport) -> String {
+pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
     let timed: Vec<&Row> = report
         .rows
         .iter()
@@ -98,6 +98,10 @@ pub(super) fn page(report: &HtmlReport) -> String {
                     a href="#classes" { "Classes" } " · "
                     a href="#failures" { "Failures" } " · "
                     a href="#skips" { "Skips" }
+                    @for section in sections { " · " a href={ "#" (section.id) } { (section.title) } }
+                }
+                @for section in sections {
+                    section id=(section.id) class="extra" { h2 { (section.title) } (section.body) }
                 }
                 (timeline(report, t0, t1))
                 (slowest(report))
