@@ -1,7 +1,7 @@
-//! The HTML page of a stored run (`subunit-store report`): the run as
-//! [`subunit_sinks::html`] shows a stream, plus the store's history: passes, failures, skips
-//! and wall time per run as a chart, the flaky tests, and the history of each test that did not
-//! always pass.
+//! The HTML pages of stored runs: a run as [`subunit_sinks::html`] shows a stream, plus the
+//! store's history (passes, failures, skips and wall time per run as a chart, the flaky tests,
+//! and the history of each test that did not always pass), for `subunit-store report`
+//! ([`store_report`]); and two runs side by side for `subunit-diff --html` ([`write_diff`]).
 //!
 //! # Example
 //!
@@ -27,13 +27,14 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use maud::{Markup, html};
-use subunit_parser::fold::TestRecord;
-use subunit_sinks::html::{HtmlOptions, HtmlReport, Outcome, Section};
-use subunit_sinks::pipeline::{Exists, Open, Pipeline, Records, View};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use subunit_sinks::html::{HtmlOptions, HtmlReport, Outcome, STYLE, Section};
+use subunit_sinks::pipeline::{Pipeline, View};
 use subunit_sinks::stats::Stats;
 
-use crate::compare::history::flaky;
+use crate::compare::history::{flaky, records};
+use crate::compare::{Diff, Kind};
+use crate::store::report::RunSummary;
 use crate::store::{Store, StoreError};
 
 /// One run's figures for the history chart.
@@ -49,20 +50,6 @@ pub struct RunPoint {
     pub skipped: usize,
     /// From the first start to the last end, seconds (`None` without times).
     pub wall: Option<f64>,
-}
-
-fn each_record(store: &Store, id: u64, mut f: impl FnMut(TestRecord)) -> Result<(), StoreError> {
-    let mut pipeline = Pipeline::new()
-        .view(View::Python)
-        .exists(Exists::Drop)
-        .open(Open::OldestFirst);
-    let mut sink = Records(&mut f);
-    store.read_run(id, |ev| {
-        let Ok(()) = pipeline.push(ev, &mut sink);
-        Ok(())
-    })?;
-    let Ok(()) = pipeline.finish(&mut sink);
-    Ok(())
 }
 
 /// Writes the page of run `run` (the latest when `None`) with the history of every stored run.
@@ -105,8 +92,11 @@ pub fn store_report(
     for &id in &ids {
         let mut stats = Stats::new();
         let (mut first, mut last) = (None::<u64>, None::<u64>);
-        each_record(store, id, |r| {
-            stats.add(&r);
+        records(store, id, |r| {
+            if r.status == Some(subunit_emitter::Status::Exists) {
+                return;
+            }
+            stats.add(r);
             if let Some(s) = r.start.map(|t| t.python_micros()) {
                 first = Some(first.map_or(s, |f| f.min(s)));
             }
@@ -116,7 +106,7 @@ pub fn store_report(
             per_test
                 .entry(r.id.clone())
                 .or_default()
-                .insert(id, Outcome::of(&r));
+                .insert(id, Outcome::of(r));
         })?;
         points.push(RunPoint {
             run: id,
@@ -252,4 +242,90 @@ fn test_history(ids: &[u64], per_test: &BTreeMap<String, BTreeMap<u64, Outcome>>
             }
         }
     }
+}
+
+fn seconds(s: Option<f64>) -> String {
+    s.map_or("–".to_owned(), |s| format!("{s:.3}s"))
+}
+
+fn summary_column(label: &str, run: &RunSummary, side: &str) -> Markup {
+    html! {
+        div class={ "side " (side) } data-side=(side) {
+            h2 { (label) }
+            dl {
+                div { dt { "Tests" } dd data-count="total" { (run.tests_run) } }
+                div { dt { "Failures" } dd data-count="failed" { (run.failures) } }
+                div { dt { "Unexpected successes" } dd data-count="uxsuccess" { (run.uxsuccess) } }
+                div { dt { "Skipped" } dd data-count="skipped" { (run.skips) } }
+                div { dt { "Time" } dd { (seconds(run.time_taken())) } }
+                div { dt { "Verdict" } dd { @if run.successful() { "PASSED" } @else { "FAILED" } } }
+            }
+        }
+    }
+}
+
+/// Writes `diff` as one self-contained page: the two runs' summaries side by side, then each
+/// kind of change (what broke, what was fixed, what got slower...) as a table of the test's
+/// status and time in the old run beside the new, with the failure text's diff where it
+/// changed.
+///
+/// # Errors
+///
+/// Writing `out`.
+pub fn write_diff(out: &mut dyn Write, diff: &Diff, old: &str, new: &str) -> std::io::Result<()> {
+    let title = format!("{old} → {new}");
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(STYLE)) ".sides{display:flex;gap:3em}.sides dl{display:block}" }
+            }
+            body {
+                h1 { (title) }
+                p id="verdict" data-regressed=(diff.regressed) {
+                    @if diff.regressed { "The new run regressed." } @else { "The new run did not regress." }
+                }
+                div class="sides" {
+                    (summary_column(&format!("Old: {old}"), &diff.old, "old"))
+                    (summary_column(&format!("New: {new}"), &diff.new, "new"))
+                }
+                @if diff.changes.is_empty() { p { "No changes." } }
+                @for kind in Kind::ALL {
+                    @let changes: Vec<_> = diff.of_kind(kind).collect();
+                    @if !changes.is_empty() {
+                        section class="kind" id=(kind.key()) data-kind=(kind.key()) {
+                            h2 { (kind.title()) " (" (changes.len()) ")" }
+                            table class="slow" {
+                                thead { tr { th { "Test" } th { "Old status" } th { "Old time" } th { "New status" } th { "New time" } th { "Change" } } }
+                                tbody {
+                                    @for c in &changes {
+                                        tr class="change" data-id=(c.id) {
+                                            td {
+                                                (c.id)
+                                                @if let Some(text) = &c.failure_diff {
+                                                    details { summary { "failure text changed" } pre { (text) } }
+                                                }
+                                            }
+                                            td class={ "s-" (c.old_status.unwrap_or("none")) } { (c.old_status.unwrap_or("–")) }
+                                            td class="num" { (seconds(c.old_seconds)) }
+                                            td class={ "s-" (c.new_status.unwrap_or("none")) } { (c.new_status.unwrap_or("–")) }
+                                            td class="num" { (seconds(c.new_seconds)) }
+                                            td class="num" {
+                                                @if let Some(d) = c.delta_seconds() { (format!("{d:+.3}s")) }
+                                                @if let Some(p) = c.delta_percent() { " (" (format!("{p:+.1}%")) ")" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    out.write_all(page.into_string().as_bytes())?;
+    out.flush()
 }

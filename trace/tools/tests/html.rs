@@ -815,3 +815,96 @@ fn the_store_report_shows_the_run_with_its_history() {
     );
     assert_eq!(dom_counts(dom)["failed"], 1, "the page is run 1's");
 }
+
+#[test]
+fn subunit_diff_html_shows_two_runs_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |p: Packet| to_vec(&p.as_ref()).unwrap();
+    let run = |statuses: [(&str, Status, u32); 3]| {
+        let mut s = Vec::new();
+        for (id, status, secs) in statuses {
+            s.extend(p(
+                Packet::status(id, Status::InProgress).with_timestamp(at(0, 0))
+            ));
+            s.extend(p(Packet::status(id, status).with_timestamp(at(secs, 0))));
+        }
+        s
+    };
+    let old = common::write(
+        dir.path(),
+        "old.subunit",
+        &run([
+            ("t.A.test_breaks", Status::Success, 1),
+            ("t.A.test_fixed<b>", Status::Fail, 1),
+            ("t.A.test_slows", Status::Success, 1),
+        ]),
+    );
+    let new = common::write(
+        dir.path(),
+        "new.subunit",
+        &run([
+            ("t.A.test_breaks", Status::Fail, 1),
+            ("t.A.test_fixed<b>", Status::Success, 1),
+            ("t.A.test_slows", Status::Success, 9),
+        ]),
+    );
+    let page = dir.path().join("diff.html");
+    let out = common::our_command("subunit-diff")
+        .arg(&old)
+        .arg(&new)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "newly failing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.is_empty(), "the text report is still printed");
+    let opened = open(&page, "", true, "diff");
+    assert_eq!(opened.console, Vec::<String>::new());
+    let sections: BTreeMap<String, Vec<String>> =
+        Regex::new(r#"(?s)<section class="kind" id="[^"]*" data-kind="([^"]*)">(.*?)</section>"#)
+            .unwrap()
+            .captures_iter(&opened.dom)
+            .map(|c| {
+                let ids = Regex::new(r#"<tr class="change" data-id="([^"]*)">"#)
+                    .unwrap()
+                    .captures_iter(&c[2])
+                    .map(|i| unescape(&i[1]))
+                    .collect();
+                (c[1].to_owned(), ids)
+            })
+            .collect();
+    assert_eq!(
+        sections.get("newly_failing").map(Vec::as_slice),
+        Some(&["t.A.test_breaks".to_owned()][..]),
+        "{sections:?}"
+    );
+    assert_eq!(
+        sections.get("fixed").map(Vec::as_slice),
+        Some(&["t.A.test_fixed<b>".to_owned()][..]),
+        "{sections:?}"
+    );
+    assert_eq!(
+        sections.get("slower").map(Vec::as_slice),
+        Some(&["t.A.test_slows".to_owned()][..]),
+        "{sections:?}"
+    );
+    let sides: Vec<_> =
+        Regex::new(r#"data-side="(old|new)"(?s:.*?)<dd data-count="failed">(\d+)</dd>"#)
+            .unwrap()
+            .captures_iter(&opened.dom)
+            .map(|c| (c[1].to_owned(), c[2].to_owned()))
+            .collect();
+    assert_eq!(
+        sides,
+        [
+            ("old".to_owned(), "1".to_owned()),
+            ("new".to_owned(), "1".to_owned())
+        ]
+    );
+    assert!(!opened.dom.contains("<b>"), "ids are text");
+}

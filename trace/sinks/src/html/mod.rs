@@ -60,6 +60,9 @@ use crate::python::text::{ContentType, decode_whole};
 use crate::stats::Stats;
 use crate::trace::{cleanup_test_name, find_worker};
 
+/// The page's style sheet, for other pages that should look the same (`subunit-diff --html`).
+pub const STYLE: &str = include_str!("page.css");
+
 /// The most of one attachment the page shows; the rest is counted, not kept.
 pub const ATTACHMENT_LIMIT: usize = 64 * 1024;
 

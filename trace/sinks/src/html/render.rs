@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use subunit_emitter::Timestamp;
 
-use super::{HtmlReport, Outcome, Row, Section, module_of};
+use super::{HtmlReport, Outcome, Row, STYLE as CSS, Section, module_of};
 
-const CSS: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
 
 /// The timeline's plot width and the width of its lane labels, in pixels.
