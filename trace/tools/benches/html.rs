@@ -11,8 +11,9 @@
 //! The streams are `subunit_samples::synthetic` runs written under `target/bench-streams/`;
 //! each tool runs as a child process measured by the shared code in
 //! `parser/benches/common/mod.rs` (ours best of three, python's once). The load time is
-//! `chromium --headless --dump-dom` on the page less the same on an empty page (the browser's
-//! own start), best of three; Debian's `chromium` must be installed.
+//! `chromium --headless --screenshot` of the page (parsed, laid out, scripts run, painted) less
+//! the same on an empty page (the browser's own start), best of three; Debian's `chromium` must
+//! be installed.
 
 #[path = "../../../parser/benches/common/mod.rs"]
 mod common;
@@ -25,6 +26,8 @@ use common::{Measured, Stdout, bench_dir, best_of, measure, stream};
 
 fn chromium_seconds(page: &Path) -> f64 {
     let profile = bench_dir().join("chromium-profile");
+    let shot = bench_dir().join("chromium-shot.png");
+    let _ = std::fs::remove_file(&shot);
     let start = Instant::now();
     let out = Command::new("chromium")
         .args([
@@ -36,9 +39,10 @@ fn chromium_seconds(page: &Path) -> f64 {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--dump-dom",
+            "--window-size=1280,800",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium runs (apt-get install -y chromium)");

@@ -159,7 +159,7 @@ fn timeline(report: &HtmlReport, t0: Option<u64>, t1: Option<u64>) -> Markup {
                     }
                     @for f in &ticks {
                         line class="tick" x1=(LABEL + f * PLOT) x2=(LABEL + f * PLOT) y1="14" y2=(height) {}
-                        text class="axis" x=(LABEL + f * PLOT) y="10" { (secs((f * span) as u64)) }
+                        text class="axis" x=(LABEL + f * PLOT) y="10" text-anchor=(if *f >= 1.0 { "end" } else if *f <= 0.0 { "start" } else { "middle" }) { (secs((f * span) as u64)) }
                     }
                     @for (n, &lane) in order.iter().enumerate() {
                         @let y = 18.0 + LANE * n as f64;
