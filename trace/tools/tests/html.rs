@@ -645,10 +645,16 @@ fn os_testr_counts_the_same_per_class_but_for_its_documented_bugs() {
     let env = python::os_testr_env();
     let dir = tempfile::tempdir().unwrap();
     let (_, generated) = common::generated(300, 4, 11);
+    // v1 text among the v2 packets: both read it again as v1 once the v2 stream has ended.
+    let mut v1_inside =
+        b"test: old.V1.test_ok\nsuccess: old.V1.test_ok\ntest: old.V1.test_bad\nfailure: old.V1.test_bad [\nboom\n]\n"
+            .to_vec();
+    v1_inside.extend(common::generated(50, 2, 13).1);
     let header = Regex::new(r"Status:</strong> ([^<]*)</p>").unwrap();
     for (name, stream) in [
         ("ostestr-every-status", every_status()),
         ("ostestr-generated-300", generated),
+        ("ostestr-v1-inside", v1_inside),
     ] {
         let input = common::write(dir.path(), &format!("{name}.subunit"), &stream);
         let theirs_page = dir.path().join(format!("{name}-python.html"));

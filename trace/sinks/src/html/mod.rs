@@ -282,6 +282,8 @@ pub struct HtmlReport {
     lane_index: HashMap<Lane, usize>,
     pub(crate) details: Vec<Vec<Shown>>,
     pub(crate) stats: Stats,
+    /// The first row read from v1 text, once [`read`] reads it.
+    v1_from: Option<usize>,
 }
 
 impl HtmlReport {
@@ -296,6 +298,7 @@ impl HtmlReport {
             lane_index: HashMap::new(),
             details: Vec::new(),
             stats: Stats::new(),
+            v1_from: None,
         }
     }
 
@@ -309,18 +312,25 @@ impl HtmlReport {
         self.rows.iter().filter(|r| r.outcome == outcome).count()
     }
 
-    /// The ids of the tests that failed, did not finish or had no status, in arrival order
-    /// (what os-testr's `subunit2html` prints).
-    pub fn failed_ids(&self) -> impl Iterator<Item = &str> {
+    /// The tests that failed, did not finish or had no status, in arrival order, as os-testr's
+    /// `subunit2html` prints them: the id, and for a test read from v1 text python's
+    /// ` (subunit.RemotedTestCase)` after it.
+    pub fn failed_ids(&self) -> impl Iterator<Item = Cow<'_, str>> {
         self.rows
             .iter()
-            .filter(|r| {
+            .enumerate()
+            .filter(|(_, r)| {
                 matches!(
                     r.outcome,
                     Outcome::Fail | Outcome::InProgress | Outcome::Unknown
                 )
             })
-            .map(|r| r.id.as_str())
+            .map(|(i, r)| match self.v1_from {
+                Some(from) if i >= from => {
+                    Cow::Owned(format!("{} (subunit.RemotedTestCase)", r.id))
+                }
+                _ => Cow::Borrowed(r.id.as_str()),
+            })
     }
 
     /// Counts per class in os-testr's terms: `(class, pass, fail, skip, xfail, uxsuccess)`,
@@ -483,6 +493,7 @@ pub fn read(input: impl Read, options: HtmlOptions) -> Result<HtmlReport, Error>
         .view(View::Python)
         .run::<_, Error>(input, &mut both)?;
     let Both { mut report, stray } = both;
+    report.v1_from = Some(report.rows.len());
     for bytes in stray.values() {
         let mut v2 = Vec::new();
         // python's v1 reader stops at what it cannot read; so do we, keeping what came before.
@@ -527,6 +538,62 @@ mod tests {
         assert_eq!(class_of("tearDownClass (a.b.C)"), ("a.b.C".into(), true));
         assert_eq!(class_of("lonely"), ("lonely".into(), false));
         assert_eq!(module_of("a.b.C"), "a.b");
+    }
+
+    #[test]
+    fn lanes_come_from_worker_tags_then_route_codes() {
+        use subunit_emitter::{Packet, to_vec};
+        let packets = [
+            Packet::status("a.T.t1", Status::Success).with_route_code("1/0"),
+            Packet::status("a.T.t2", Status::Success).with_route_code("node-a"),
+            Packet::status("a.T.t3", Status::Success)
+                .with_route_code("1")
+                .with_tags(["worker-3"]),
+            Packet::status("a.T.t4", Status::Success),
+        ];
+        let mut stream = Vec::new();
+        for p in &packets {
+            stream.extend(to_vec(&p.as_ref()).unwrap());
+        }
+        let report = read(&stream[..], HtmlOptions::default()).unwrap();
+        let lanes: Vec<Lane> = report
+            .rows
+            .iter()
+            .map(|r| report.lanes[r.lane].clone())
+            .collect();
+        assert_eq!(
+            lanes,
+            [
+                Lane::Worker(1),
+                Lane::Route("node-a".into()),
+                Lane::Worker(3),
+                Lane::Worker(0)
+            ]
+        );
+    }
+
+    #[test]
+    fn v1_text_among_the_stray_bytes_is_read_as_os_testr_reads_it() {
+        let mut stream = b"test: old.T.test_v1\nfailure: old.T.test_v1 [\nboom\n]\n".to_vec();
+        stream.extend(
+            subunit_emitter::to_vec(
+                &subunit_emitter::Packet::status("new.T.test_v2", Status::Success).as_ref(),
+            )
+            .unwrap(),
+        );
+        let report = read(&stream[..], HtmlOptions::default()).unwrap();
+        let ids: Vec<_> = report
+            .rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("new.T.test_v2", Outcome::Success),
+                ("old.T.test_v1", Outcome::Fail)
+            ]
+        );
     }
 
     #[test]
