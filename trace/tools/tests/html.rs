@@ -914,3 +914,24 @@ fn subunit_diff_html_shows_two_runs_side_by_side() {
     );
     assert!(!opened.dom.contains("<b>"), "ids are text");
 }
+
+#[test]
+fn the_summary_and_printed_failures_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::write(dir.path(), "run.subunit", &every_status());
+    let out = common::our_command("subunit2html")
+        .arg("run.subunit")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(input.is_file() && out.status.success());
+    let page = std::fs::read_to_string(dir.path().join("results.html")).unwrap();
+    let header = &page[page.find("<header").unwrap()..page.find("</header>").unwrap()];
+    let pairs = Regex::new(r"<dt[^>]*>([^<]*)</dt><dd[^>]*>([^<]*)</dd>").unwrap();
+    let mut text = String::from_utf8(out.stdout).unwrap();
+    text.push_str("--- summary\n");
+    for c in pairs.captures_iter(header) {
+        text.push_str(&format!("{}: {}\n", &c[1], unescape(&c[2])));
+    }
+    insta::assert_snapshot!(text);
+}
