@@ -60,6 +60,17 @@ pub const SUBUNIT2SQL_PINS: &[&str] = &[
 pub const OPENSTACK_CLIENT_PINS: &[&str] =
     &["python-openstackclient==10.5.0", "python-heatclient==5.3.0"];
 
+/// The packages of [`os_testr_env`], pinned: os-testr 3.0.0 for its `subunit2html`, with the
+/// same python-subunit, testtools and stestr as [`env()`].
+pub const OS_TESTR_PINS: &[&str] = &[
+    "os-testr==3.0.0",
+    "python-subunit==1.4.6",
+    "testtools==2.9.1",
+    "stestr==4.2.1",
+    "iso8601==2.1.0",
+    "PyYAML==6.0.3",
+];
+
 /// One pinned environment: a label for its directory name, its packages, and the imports that
 /// prove it works.
 struct Spec {
@@ -91,6 +102,12 @@ const OPENSTACK_CLIENT: Spec = Spec {
     label: "openstackclient-10.5.0-heatclient-5.3.0",
     pins: OPENSTACK_CLIENT_PINS,
     imports: "import openstackclient.shell, heatclient.v1.client",
+};
+
+const OS_TESTR: Spec = Spec {
+    label: "os-testr-3.0.0",
+    pins: OS_TESTR_PINS,
+    imports: "import os_testr.subunit2html, subunit, testtools",
 };
 
 /// The environment variable naming the interpreter the environment is built from.
@@ -169,6 +186,13 @@ pub fn subunit2sql_env() -> &'static PythonEnv {
 pub fn openstack_env() -> &'static PythonEnv {
     static ENV: OnceLock<PythonEnv> = OnceLock::new();
     ENV.get_or_init(|| made(&OPENSTACK_CLIENT))
+}
+
+/// The os-testr environment (its `subunit2html`), made on first use. Panics, saying how to
+/// fix it, when it cannot be made.
+pub fn os_testr_env() -> &'static PythonEnv {
+    static ENV: OnceLock<PythonEnv> = OnceLock::new();
+    ENV.get_or_init(|| made(&OS_TESTR))
 }
 
 fn made(spec: &Spec) -> PythonEnv {

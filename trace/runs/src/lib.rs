@@ -7,6 +7,8 @@
 //!   failing run, `times.dbm`), and stestr's human reports over it ([`store::report`]).
 //! - [`compare`]: two runs test by test (`subunit-diff`), and many stored runs for flaky tests
 //!   and per-test histories ([`compare::history`]).
+//! - [`page`]: a stored run as an HTML page with the store's history (`subunit-store
+//!   report`), and two runs side by side (`subunit-diff --html`), on [`subunit_sinks::html`].
 //! - [`replay`]: a stored run or a stream re-emitted with its original pacing.
 //! - [`explore`]: the interactive explorer's commands over one run (its line editor's helper
 //!   in [`explore::complete`]).
@@ -30,7 +32,7 @@
 //! compare::render -> compare, store::report  compare::history -> compare, store, store::report
 //! compare::store_cmds -> compare::history, store
 //! replay -> store      explore -> compare, compare::render, store, store::report
-//! explore::complete -> explore
+//! explore::complete -> explore       page -> compare, compare::history, store, store::report
 //! ```
 //!
 //! # Example
@@ -56,5 +58,6 @@
 
 pub mod compare;
 pub mod explore;
+pub mod page;
 pub mod replay;
 pub mod store;

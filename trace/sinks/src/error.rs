@@ -21,12 +21,6 @@ pub enum Error {
     Invalid(String),
 }
 
-impl From<std::convert::Infallible> for Error {
-    fn from(never: std::convert::Infallible) -> Self {
-        match never {}
-    }
-}
-
 impl Error {
     /// Whether the error is the reader downstream going away, which ends a tool quietly.
     pub fn is_broken_pipe(&self) -> bool {
@@ -64,5 +58,12 @@ impl Verdict {
     /// Whether the run passed.
     pub fn is_passed(self) -> bool {
         self == Verdict::Passed
+    }
+}
+
+/// A sink that cannot fail (as [`crate::html::HtmlReport`]) runs under a pipeline that can.
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }

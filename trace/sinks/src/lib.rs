@@ -12,7 +12,8 @@
 //!   (`subunit-stats`), [`ls`], [`csv`], [`junit`] (the three under python's
 //!   `run_filter_script`, [`script`]),
 //!   [`filter`], [`tags`], [`output`] (`subunit-output`, a writer), [`convert`]
-//!   (`subunit-1to2`, `subunit-2to1`) and [`v1_writer`] (the v1 text protocol).
+//!   (`subunit-1to2`, `subunit-2to1`), [`v1_writer`] (the v1 text protocol) and [`html`] (a run
+//!   as one self-contained HTML page: `subunit2html`, `subunit-store report`).
 //! - [`python`]: python's rendering rules in one place (`repr`s, testtools' MIME types and
 //!   decoding, `datetime` texts, python's re-encoding of events).
 //! - [`dumb`]: python's `dbm.dumb` files, where stestr keeps test times (read by `--perc-diff`).
@@ -42,6 +43,7 @@
 //! ls, tags -> pipeline, error    filter -> pipeline, python       output -> error
 //! trace: sink -> pipeline, line, live, progress, summary, times; stdout -> sink;
 //!        line -> color, summary, python; times -> line, dumb; summary -> error
+//! html -> pipeline, python, stats, trace::line, convert, error
 //! ```
 //!
 //! # Example
@@ -69,6 +71,7 @@ pub mod csv;
 pub mod dumb;
 mod error;
 pub mod filter;
+pub mod html;
 pub mod junit;
 pub mod ls;
 pub mod output;

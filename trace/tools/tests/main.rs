@@ -14,6 +14,7 @@ mod csv;
 mod explore;
 mod explore_pty;
 mod filter;
+mod html;
 mod junit;
 mod ls;
 mod mime_python;

@@ -43,7 +43,11 @@ pub fn commit_of(metadata: &str) -> Option<String> {
 }
 
 /// Feeds `f` every record of run `id` (the tests left open at its end included).
-fn records(store: &Store, id: u64, mut f: impl FnMut(&TestRecord)) -> Result<(), StoreError> {
+pub(crate) fn records(
+    store: &Store,
+    id: u64,
+    mut f: impl FnMut(&TestRecord),
+) -> Result<(), StoreError> {
     let mut pipeline = Pipeline::new().exists(Exists::Fold).open(Open::OldestFirst);
     let mut sink = Records(|r: TestRecord| f(&r));
     store.read_run(id, |ev| {

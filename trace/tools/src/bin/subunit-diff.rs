@@ -43,6 +43,9 @@ struct Args {
     /// Write a JSON document (`"format": 1`) instead of the report
     #[arg(long)]
     json: bool,
+    /// Also write the two runs side by side as one self-contained HTML page to FILE
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,15 @@ fn diff(args: &Args) -> Result<Verdict, CompareError> {
     };
     let result = compare(&old, &new, opts)?;
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    if let Some(path) = &args.html {
+        let file = std::fs::File::create(path).map_err(|source| CompareError::Input {
+            path: path.clone(),
+            source,
+        })?;
+        let mut page = BufWriter::new(file);
+        subunit_runs::page::write_diff(&mut page, &result, &old.label(), &new.label())
+            .map_err(CompareError::Output)?;
+    }
     if args.json {
         write_json(
             &mut out,

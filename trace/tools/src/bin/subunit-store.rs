@@ -62,6 +62,15 @@ enum Command {
     History(History),
     /// List the tests that both passed and failed on the same code (exit 1 when any)
     Flaky(FlakyArgs),
+    /// Write a run (the latest by default) as one self-contained HTML page, with the run
+    /// history, the flaky tests and each failing test's history
+    Report {
+        /// The run to show
+        run_id: Option<String>,
+        /// The page to write
+        #[arg(short, long, default_value = "report.html")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +250,17 @@ fn command(args: Args) -> Result<Verdict, StoreError> {
                 None => store.latest_id()?.ok_or(StoreError::NoRuns)?,
             };
             show_run(&store, id, &show)
+        }
+        Command::Report { run_id, output } => {
+            let store = Store::open(&dir)?;
+            let id = run_id.map(|t| store.parse_id(&t)).transpose()?;
+            let file = std::fs::File::create(&output).map_err(|source| StoreError::Io {
+                path: output.clone(),
+                source,
+            })?;
+            let mut out = BufWriter::new(file);
+            subunit_runs::page::store_report(&store, id, &mut out)?;
+            Ok(Verdict::Passed)
         }
         Command::Flaky(a) => {
             subunit_runs::compare::store_cmds::cmd_flaky(&dir, &FlakyOptions { runs: a.runs })
