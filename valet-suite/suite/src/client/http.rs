@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::Client;
 
 use super::error::{ClientError, shorten};
+use super::settings::ClientSettings;
+use super::tls::{TlsSettings, certificate_problem};
 
 /// One request and what came back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,13 +141,32 @@ pub struct Request<'a> {
 }
 
 impl Http {
-    /// A client whose every request times out after `timeout`, recording into `recorder`.
+    /// A client whose every request times out after `timeout`, recording into `recorder`;
+    /// certificates are checked against the system's CAs.
     pub fn new(timeout: Duration, recorder: Recorder) -> Result<Http, ClientError> {
-        let client = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
+        Http::with_tls(timeout, &TlsSettings::default(), recorder)
+    }
+
+    /// The client `settings` describe: their timeout and certificate checks.
+    pub fn from_settings(
+        settings: &ClientSettings,
+        recorder: Recorder,
+    ) -> Result<Http, ClientError> {
+        Http::with_tls(settings.http_timeout, &settings.tls, recorder)
+    }
+
+    /// A client whose every request times out after `timeout` and whose certificate checks
+    /// are `tls`, recording into `recorder`.
+    pub fn with_tls(
+        timeout: Duration,
+        tls: &TlsSettings,
+        recorder: Recorder,
+    ) -> Result<Http, ClientError> {
+        let builder = Client::builder().timeout(timeout).connect_timeout(timeout);
+        let client = tls
+            .apply(builder)?
             .build()
-            .map_err(|e| ClientError::Setup(e.to_string()))?;
+            .map_err(|e| ClientError::Setup(error_chain(&e)))?;
         Ok(Http {
             client,
             timeout,
@@ -226,7 +247,14 @@ impl Http {
                 Ok(resp)
             }
             Err(e) => {
-                let err = if e.is_timeout() {
+                let err = if let Some((problem, fix)) = certificate_problem(&e) {
+                    ClientError::Certificate {
+                        method: req.method.to_owned(),
+                        url: req.url.to_owned(),
+                        problem,
+                        fix: fix.to_owned(),
+                    }
+                } else if e.is_timeout() {
                     ClientError::Timeout {
                         method: req.method.to_owned(),
                         url: req.url.to_owned(),
