@@ -110,7 +110,11 @@ pub(crate) fn certificate_problem(e: &(dyn Error + 'static)) -> Option<(String, 
                 if presented.is_empty() {
                     "no host".to_owned()
                 } else {
-                    presented.join(", ")
+                    presented
+                        .iter()
+                        .map(|n| bare_name(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
             NAME,
@@ -120,6 +124,14 @@ pub(crate) fn certificate_problem(e: &(dyn Error + 'static)) -> Option<(String, 
         }
         other => (format!("it is not acceptable ({other})"), TRUST),
     })
+}
+
+/// A name as webpki presents it (`DnsName("a.example")`, `IpAddress(10.0.0.1)`), bare.
+fn bare_name(presented: &str) -> &str {
+    presented
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map_or(presented, |inner| inner.trim_matches('"'))
 }
 
 /// The rustls error in `e`'s chain, looking inside `io::Error`s too (whose `source()` skips
@@ -158,6 +170,13 @@ mod tests {
         assert!(fix.contains("[identity] ca_certificates_file"), "{fix}");
         let plain = std::io::Error::other("connection refused");
         assert!(certificate_problem(&plain).is_none());
+    }
+
+    #[test]
+    fn presented_names_are_shown_bare() {
+        assert_eq!(bare_name("DnsName(\"a.example\")"), "a.example");
+        assert_eq!(bare_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(bare_name("plain"), "plain");
     }
 
     #[test]
