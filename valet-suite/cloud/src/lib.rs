@@ -4,7 +4,8 @@
 //!
 //! [`start`] binds the socket, opens the store and runs axum on its own thread with its own
 //! tokio runtime, so a blocking HTTP client on the caller's thread never runs inside it. The
-//! suite talks to it only over HTTP, exactly as to a real cloud.
+//! suite talks to it only over HTTP, exactly as to a real cloud; with
+//! [`ServerOptions::tls`] the port serves HTTPS ([`tls`]).
 //!
 //! # Why this is a crate of its own
 //!

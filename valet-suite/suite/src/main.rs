@@ -6,7 +6,7 @@
 //! |------|---------|
 //! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints, or `serve` stopped on SIGINT/SIGTERM) |
 //! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen or open its store |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen, open its store or use its TLS certificate and key |
 //! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
 //! `run` without `--subunit` writes the same stream into a pipe and shows it through
