@@ -616,3 +616,49 @@ fn https_proxy_from_the_environment_is_used_unless_no_proxy_names_the_host() {
         seen.lock().unwrap()
     );
 }
+
+#[test]
+fn a_system_without_cas_still_reaches_http_and_refuses_https_with_the_option_named() {
+    let no_cas = [
+        ("SSL_CERT_FILE", "/nonexistent-valet-suite-ca.pem"),
+        ("SSL_CERT_DIR", "/nonexistent-valet-suite-ca-dir"),
+    ];
+    // The embedded cloud over plain HTTP: no CA is needed.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.conf");
+    std::fs::write(&empty, "").unwrap();
+    let out = valet(
+        &[
+            "--config-file",
+            empty.to_str().unwrap(),
+            "run",
+            "--subunit",
+            "--regex",
+            r"test_status\.ValetStatusTest",
+        ],
+        &no_cas,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(our_finals(&out.stdout).len() >= 5);
+    // HTTPS with no CA file: refused as from an unknown CA, saying which option to set.
+    let server = https_server(&Ca::new("valet-suite test CA").good());
+    let conf = conf(dir.path(), &server.identity_url(), "");
+    let t = Instant::now();
+    let out = valet(
+        &["--config-file", conf.to_str().unwrap(), "discover"],
+        &no_cas,
+    );
+    every_class_refused(
+        dir.path(),
+        &out,
+        t.elapsed(),
+        &[
+            "it is signed by an unknown certificate authority",
+            "set [identity] ca_certificates_file",
+        ],
+    );
+}

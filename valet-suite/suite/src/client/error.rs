@@ -179,6 +179,21 @@ impl From<ClientError> for Failure {
     }
 }
 
+/// An error and its sources, joined with `: `.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
 /// Bodies longer than this are cut in error messages and logs.
 pub(crate) const BODY_SHOWN: usize = 4096;
 

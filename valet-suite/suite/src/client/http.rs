@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 
-use super::error::{ClientError, shorten};
+use super::error::{ClientError, error_chain, shorten};
 use super::settings::ClientSettings;
 use super::tls::{TlsSettings, certificate_problem};
 
@@ -162,11 +162,7 @@ impl Http {
         tls: &TlsSettings,
         recorder: Recorder,
     ) -> Result<Http, ClientError> {
-        let builder = Client::builder().timeout(timeout).connect_timeout(timeout);
-        let client = tls
-            .apply(builder)?
-            .build()
-            .map_err(|e| ClientError::Setup(error_chain(&e)))?;
+        let client = tls.client(|| Client::builder().timeout(timeout).connect_timeout(timeout))?;
         Ok(Http {
             client,
             timeout,
@@ -280,21 +276,6 @@ impl Http {
             }
         }
     }
-}
-
-/// An error and its sources, joined with `: `.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// Percent-encodes `s` for a path segment or a query value (RFC 3986 unreserved kept).

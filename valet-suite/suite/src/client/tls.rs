@@ -8,13 +8,13 @@
 //! environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), as in `requests`.
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use reqwest::blocking::ClientBuilder;
+use reqwest::blocking::{Client, ClientBuilder};
 use rustls::CertificateError;
 use subunit_emitter::Timestamp;
 
-use super::error::ClientError;
+use super::error::{ClientError, error_chain};
 
 /// How the server's certificate is checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,30 +33,44 @@ pub(crate) fn install_provider() {
 }
 
 impl TlsSettings {
-    /// `builder` set to check certificates as these settings say. A CA bundle that cannot be
-    /// read or holds no certificate is [`ClientError::Setup`], naming the option.
-    pub(crate) fn apply(&self, builder: ClientBuilder) -> Result<ClientBuilder, ClientError> {
+    /// The client `builder` makes, checking certificates as these settings say. A CA bundle
+    /// that cannot be read or holds no certificate is [`ClientError::Setup`], naming the
+    /// option. A system without CAs of its own still reaches `http://` endpoints; every
+    /// `https://` certificate is then refused as signed by an unknown CA, a message that names
+    /// the option to set.
+    pub(crate) fn client(
+        &self,
+        builder: impl Fn() -> ClientBuilder,
+    ) -> Result<Client, ClientError> {
         install_provider();
-        if self.disable_validation {
-            return Ok(builder.tls_danger_accept_invalid_certs(true));
-        }
-        let Some(path) = &self.ca_certificates_file else {
-            return Ok(builder);
+        let built = if self.disable_validation {
+            builder().tls_danger_accept_invalid_certs(true).build()
+        } else if let Some(path) = &self.ca_certificates_file {
+            builder().tls_certs_only(ca_bundle(path)?).build()
+        } else {
+            builder()
+                .build()
+                .or_else(|_| builder().tls_certs_only(Vec::new()).build())
         };
-        let bad = |why: String| {
-            ClientError::Setup(format!(
-                "[identity] ca_certificates_file {}: {why}",
-                path.display()
-            ))
-        };
-        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| bad(format!("not a PEM bundle of certificates ({e})")))?;
-        if certs.is_empty() {
-            return Err(bad("holds no PEM CERTIFICATE block".into()));
-        }
-        Ok(builder.tls_certs_only(certs))
+        built.map_err(|e| ClientError::Setup(error_chain(&e)))
     }
+}
+
+/// The certificates of the PEM bundle at `path` (`[identity] ca_certificates_file`).
+fn ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let bad = |why: String| {
+        ClientError::Setup(format!(
+            "[identity] ca_certificates_file {}: {why}",
+            path.display()
+        ))
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| bad(format!("not a PEM bundle of certificates ({e})")))?;
+    if certs.is_empty() {
+        return Err(bad("holds no PEM CERTIFICATE block".into()));
+    }
+    Ok(certs)
 }
 
 /// Why the server's certificate was refused, and what to set, when `e` (a transport error
@@ -186,9 +200,7 @@ mod tests {
             ca_certificates_file: Some(dir.path().join("absent.pem")),
             disable_validation: false,
         };
-        let err = missing
-            .apply(reqwest::blocking::Client::builder())
-            .unwrap_err();
+        let err = missing.client(Client::builder).unwrap_err();
         assert!(
             err.to_string().contains("[identity] ca_certificates_file"),
             "{err}"
@@ -199,7 +211,7 @@ mod tests {
             ca_certificates_file: Some(empty),
             disable_validation: false,
         }
-        .apply(reqwest::blocking::Client::builder())
+        .client(Client::builder)
         .unwrap_err();
         assert!(
             err.to_string().contains("no PEM CERTIFICATE block"),
