@@ -1,8 +1,8 @@
 //! HTTPS as Tempest's clients do it ([`TlsSettings`]): the server's certificate is checked
 //! against the system's CAs, or only against `[identity] ca_certificates_file`, or not at all
 //! with `[identity] disable_ssl_certificate_validation = true`. A certificate the check refuses
-//! is named in words with the option that would fix it ([`certificate_problem`]), not as a
-//! chain of transport errors.
+//! is named in words with the option that would fix it ([`ClientError::Certificate`]), not as
+//! a chain of transport errors.
 //!
 //! reqwest speaks TLS through rustls with ring as its crypto provider; proxies come from the
 //! environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), as in `requests`.
@@ -15,7 +15,8 @@ use reqwest::blocking::{Client, ClientBuilder};
 use rustls::CertificateError;
 use subunit_emitter::Timestamp;
 
-use super::error::{ClientError, error_chain};
+use super::ClientError;
+use super::error::error_chain;
 
 /// How the server's certificate is checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
