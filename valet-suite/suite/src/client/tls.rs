@@ -15,8 +15,7 @@ use reqwest::blocking::{Client, ClientBuilder};
 use rustls::CertificateError;
 use subunit_emitter::Timestamp;
 
-use super::ClientError;
-use super::error::error_chain;
+use super::error::{ClientError, error_chain};
 
 /// How the server's certificate is checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
