@@ -35,6 +35,9 @@ pub enum ServerError {
     /// The server thread ended before it reported that it was listening.
     #[error("the server thread ended before it was ready")]
     ThreadDied,
+    /// The TLS certificate or key is unusable, or could not be made.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Waiting for a signal failed.
     #[error("cannot wait for a signal: {0}")]
     Signal(std::io::Error),

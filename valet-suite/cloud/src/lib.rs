@@ -4,7 +4,8 @@
 //!
 //! [`start`] binds the socket, opens the store and runs axum on its own thread with its own
 //! tokio runtime, so a blocking HTTP client on the caller's thread never runs inside it. The
-//! suite talks to it only over HTTP, exactly as to a real cloud.
+//! suite talks to it only over HTTP, exactly as to a real cloud; with
+//! [`ServerOptions::tls`] the port serves HTTPS ([`tls`]).
 //!
 //! # Why this is a crate of its own
 //!
@@ -19,7 +20,8 @@
 //!
 //! ```text
 //! engine, errors                           (leaves)
-//! options -> engine
+//! tls -> errors
+//! options -> engine, tls
 //! request -> engine
 //! store -> engine
 //! keystone -> options, request, store, errors
@@ -68,6 +70,7 @@ mod nova;
 mod options;
 mod request;
 mod store;
+pub mod tls;
 mod valet;
 
 use std::collections::HashMap;
@@ -88,11 +91,13 @@ pub use heat::{IMAGE, NETWORK};
 pub use options::{AdminAccount, Fault, FaultKind, HeatOptions, ServerOptions, Service};
 use request::{Ctx, Request};
 use store::Store;
+pub use tls::{SelfSigned, TlsIdentity};
 
 /// A running server; dropping it shuts it down too.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    scheme: &'static str,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -108,7 +113,8 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://ADDR`, with an unspecified listen address (`0.0.0.0`, `::`) shown as loopback.
+    /// `http://ADDR` (`https://` when serving TLS), with an unspecified listen address
+    /// (`0.0.0.0`, `::`) shown as loopback.
     pub fn base_url(&self) -> String {
         let mut a = self.addr;
         if a.ip().is_unspecified() {
@@ -118,15 +124,15 @@ impl ServerHandle {
                 std::net::Ipv6Addr::LOCALHOST.into()
             });
         }
-        format!("http://{a}")
+        format!("{}://{a}", self.scheme)
     }
 
-    /// Keystone: `http://ADDR/identity/v3`.
+    /// Keystone: `http(s)://ADDR/identity/v3`.
     pub fn identity_url(&self) -> String {
         format!("{}/identity/v3", self.base_url())
     }
 
-    /// The Valet v1 API, as the catalog lists it: `http://ADDR/placement/v1`.
+    /// The Valet v1 API, as the catalog lists it: `http(s)://ADDR/placement/v1`.
     pub fn valet_url(&self) -> String {
         format!("{}/placement/v1", self.base_url())
     }
@@ -188,6 +194,8 @@ struct App {
     inventory: Arc<Inventory>,
     token_ttl_ms: i64,
     addr: SocketAddr,
+    /// `http` or `https`: the catalog's URLs are on the scheme the port serves.
+    scheme: &'static str,
 }
 
 impl App {
@@ -214,7 +222,8 @@ impl App {
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
         let ctx = Ctx {
             base: format!(
-                "http://{}",
+                "{}://{}",
+                self.scheme,
                 req.header("host")
                     .map_or_else(|| self.addr.to_string(), str::to_string)
             ),
@@ -372,6 +381,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .enable_all()
         .build()
         .map_err(ServerError::Runtime)?;
+    let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let app = Arc::new(App {
         store: Mutex::new(store),
         faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
@@ -380,8 +390,13 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         inventory: Arc::new(opts.inventory),
         token_ttl_ms: ttl,
         addr,
+        scheme,
     });
     let router = axum::Router::new().fallback(handle).with_state(app);
+    let tls = (opts.tls.as_ref())
+        .map(TlsIdentity::server_config)
+        .transpose()
+        .map_err(ServerError::Tls)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("valet-server".into())
@@ -396,10 +411,23 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
                 };
                 let stopping = Arc::new(tokio::sync::Notify::new());
                 let notify = stopping.clone();
-                let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let stop = async move {
                     let _ = rx.await;
                     notify.notify_one();
-                });
+                };
+                let serve = async move {
+                    match tls {
+                        None => {
+                            axum::serve(listener, router)
+                                .with_graceful_shutdown(stop)
+                                .await
+                        }
+                        Some(config) => {
+                            let l = tls::TlsListener::new(listener, config)?;
+                            axum::serve(l, router).with_graceful_shutdown(stop).await
+                        }
+                    }
+                };
                 tokio::select! {
                     r = serve => if let Err(e) = r {
                         eprintln!("valet-suite server: {e}");
@@ -415,6 +443,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .map_err(ServerError::Runtime)?;
     Ok(ServerHandle {
         addr,
+        scheme,
         stop: Some(tx),
         thread: Some(thread),
     })

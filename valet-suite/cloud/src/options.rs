@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::engine::Inventory;
+use crate::tls::TlsIdentity;
 
 /// The one domain's id.
 pub const DOMAIN_ID: &str = "default";
@@ -54,6 +55,8 @@ pub struct ServerOptions {
     pub heat: HeatOptions,
     /// Test-only: requests to answer with a fault (none in every real use).
     pub faults: Vec<Fault>,
+    /// Serve HTTPS with this certificate and key; `None` (the default) serves plain HTTP.
+    pub tls: Option<TlsIdentity>,
 }
 
 /// The services of the one port, as a fault names them.
@@ -136,6 +139,7 @@ impl Default for ServerOptions {
             token_ttl: Duration::from_secs(3600),
             heat: HeatOptions::default(),
             faults: Vec::new(),
+            tls: None,
         }
     }
 }

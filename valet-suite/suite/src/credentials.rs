@@ -536,7 +536,7 @@ impl CredentialProvider for ValetCredentials {
         let settings = ClientSettings::from_config(r.config)?;
         let auth_url = auth_url(&settings)?;
         let provider = self.env.provider(r.config)?;
-        let http = Http::new(settings.http_timeout, self.recorder.clone())?;
+        let http = Http::from_settings(&settings, self.recorder.clone())?;
         let allocated = provider.get(r.class_name, r.roles, &settings, &http, &auth_url)?;
         (r.log)(&format!(
             "INFO valet_suite.credentials [-] {} credentials for {}: user {:?}, project {:?}",

@@ -14,8 +14,9 @@
 //!
 //! - [`valet_tests`]: the Valet classes ([`valet_tests::suite`]) and what they test against
 //!   ([`valet_tests::target`]: the configured cloud, else the embedded one).
-//! - [`client`]: Keystone v3 and the Valet v1 API over a blocking HTTP client, endpoints found
-//!   in the token's catalog; the same REST client ([`client::ValetClient`] at another catalog
+//! - [`client`]: Keystone v3 and the Valet v1 API over a blocking HTTP(S) client (rustls,
+//!   certificates checked as `[identity] ca_certificates_file` and
+//!   `disable_ssl_certificate_validation` say), endpoints found in the token's catalog; the same REST client ([`client::ValetClient`] at another catalog
 //!   type) reaches Heat and Nova for the scenario tests.
 //! - [`options`]: the Valet plugin's options and the suite's registry (Tempest's, with its
 //!   `[compute]` options, the Valet plugin's, the Heat plugin's `[service_available] heat` and
@@ -31,11 +32,12 @@
 //!
 //! ```text
 //! client::error                           (leaf)
-//! client::http -> client::error
+//! client::tls -> client::error
+//! client::http -> client::{error, settings, tls}
 //! client::keystone -> client::{http, error, time}
 //! client::valet -> client::{keystone, http, error}
 //! options                                 (leaf: the framework's config only)
-//! client::settings -> options
+//! client::settings -> client::tls, options
 //! credentials -> client
 //! valet_tests::base -> credentials, client, options
 //! valet_tests::support                    (macros naming base and credentials by path)

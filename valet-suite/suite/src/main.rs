@@ -6,7 +6,7 @@
 //! |------|---------|
 //! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints, or `serve` stopped on SIGINT/SIGTERM) |
 //! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen or open its store |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen, open its store or use its TLS certificate and key |
 //! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
 //! `run` without `--subunit` writes the same stream into a pipe and shows it through
@@ -127,7 +127,31 @@ enum Command {
         /// The hosts in each rack (16 vCPUs, 32 GiB, 500 GiB each).
         #[arg(long, value_name = "N", default_value_t = 4)]
         hosts_per_rack: usize,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
+}
+
+/// `serve`'s HTTPS: a certificate and key of the operator's, or one made on the spot.
+#[derive(Args, Debug)]
+struct TlsArgs {
+    /// Serve HTTPS with this PEM certificate chain (the server's certificate first).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate for localhost, 127.0.0.1, ::1 (and the listen address)
+    /// signed by a CA made for this run; the CA's PEM file is written to the temporary
+    /// directory, its path printed (for `[identity] ca_certificates_file`), and removed when
+    /// the server stops.
+    #[arg(long)]
+    tls_self_signed: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -308,21 +332,69 @@ fn log_to_stderr() -> Arc<dyn Fn(&str) + Send + Sync> {
     Arc::new(|m: &str| eprintln!("{m}"))
 }
 
+/// `serve`'s certificate, and the CA PEM to write when it made its own.
+fn serve_tls(
+    tls: &TlsArgs,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<(Option<valet_cloud::TlsIdentity>, Option<String>)> {
+    if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
+        return Ok((
+            Some(valet_cloud::TlsIdentity::from_pem_files(cert, key)?),
+            None,
+        ));
+    }
+    if !tls.tls_self_signed {
+        return Ok((None, None));
+    }
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".into(), "::1".into()];
+    let ip = listen.ip();
+    if !ip.is_unspecified() && !ip.is_loopback() {
+        names.push(ip.to_string());
+    }
+    let made = valet_cloud::TlsIdentity::self_signed(&names)?;
+    eprintln!(
+        "valet-suite: TLS: a self-signed certificate for {}",
+        names.join(", ")
+    );
+    Ok((Some(made.identity), Some(made.ca_pem)))
+}
+
 /// `serve`: the embedded server until SIGINT or SIGTERM.
 fn serve(
     listen: std::net::SocketAddr,
     db: Option<PathBuf>,
     (racks, hosts_per_rack): (usize, usize),
+    tls: &TlsArgs,
 ) -> anyhow::Result<Outcome> {
+    let (identity, ca_pem) = serve_tls(tls, listen)?;
     let opts = valet_cloud::ServerOptions {
         listen,
         db: db.clone(),
         inventory: valet_cloud::Inventory::grid(racks, hosts_per_rack, 16, 32_768, 500),
+        tls: identity,
         ..valet_cloud::ServerOptions::default()
     };
     let admin = opts.admin.clone();
     let signals = valet_cloud::ShutdownSignals::catch()?;
     let server = valet_cloud::start(opts)?;
+    let ca_file = match ca_pem {
+        Some(pem) => {
+            let path = std::env::temp_dir().join(format!(
+                "valet-suite-serve-{}-{}-ca.pem",
+                std::process::id(),
+                server.addr().port()
+            ));
+            std::fs::write(&path, pem)
+                .with_context(|| format!("writing the CA certificate {}", path.display()))?;
+            eprintln!(
+                "valet-suite: TLS: its CA certificate: {} (set [identity] ca_certificates_file \
+                 to it)",
+                path.display()
+            );
+            Some(path)
+        }
+        None => None,
+    };
     let store = db.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
     eprintln!(
         "valet-suite: identity (Keystone v3): {}",
@@ -339,6 +411,9 @@ fn serve(
     eprintln!("valet-suite: store: {store}; serving until Ctrl-C or SIGTERM");
     signals.wait();
     server.shutdown();
+    if let Some(path) = ca_file {
+        let _ = std::fs::remove_file(path);
+    }
     eprintln!("valet-suite: server stopped");
     Ok(Outcome::Served)
 }
@@ -367,7 +442,8 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             db,
             racks,
             hosts_per_rack,
-        } => serve(listen, db, (racks, hosts_per_rack)),
+            tls,
+        } => serve(listen, db, (racks, hosts_per_rack), &tls),
         Command::ShowConfig => {
             let config = load_config(cli.config_file)?;
             let mut out = std::io::stdout().lock();

@@ -17,5 +17,6 @@ mod python_readers;
 mod scenario;
 mod serve;
 mod tempest_compare;
+mod tls;
 mod valet_faults;
 mod valet_suite;

@@ -35,8 +35,10 @@ impl Resp {
     }
 }
 
-/// A blocking client with a 10-second timeout.
+/// A blocking client with a 10-second timeout (rustls on ring, the workspace's one crypto
+/// provider, installed for the process first).
 pub fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -19,6 +19,18 @@ pub enum ClientError {
         /// What the transport said.
         reason: String,
     },
+    /// The server's TLS certificate was refused: why, and which option would fix it.
+    #[error("{method} {url}: the server's TLS certificate was refused: {problem}; to fix: {fix}")]
+    Certificate {
+        /// The method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// What is wrong with the certificate.
+        problem: String,
+        /// What to set or do.
+        fix: String,
+    },
     /// No response within the timeout.
     #[error(
         "{method} {url}: no response within {}s ([service-clients] http_timeout)",
@@ -147,6 +159,7 @@ impl ClientError {
             ClientError::AuthenticationFailed { .. } => "tempest.lib.exceptions.Unauthorized",
             ClientError::Timeout { .. } => "tempest.lib.exceptions.TimeoutException",
             ClientError::Connection { .. } => "ConnectionError",
+            ClientError::Certificate { .. } => "SSLError",
             ClientError::NoEndpoint { .. } => "tempest.lib.exceptions.EndpointNotFound",
             ClientError::NoSuchRole { .. } => "tempest.lib.exceptions.NotFound",
             ClientError::Setup(_) | ClientError::Config(_) => {
@@ -164,6 +177,21 @@ impl From<ClientError> for Failure {
             message: e.to_string(),
         }
     }
+}
+
+/// An error and its sources, joined with `: `.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// Bodies longer than this are cut in error messages and logs.

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 
-use super::error::{ClientError, shorten};
+use super::error::{ClientError, error_chain, shorten};
+use super::settings::ClientSettings;
+use super::tls::{TlsSettings, certificate_problem};
 
 /// One request and what came back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,13 +141,28 @@ pub struct Request<'a> {
 }
 
 impl Http {
-    /// A client whose every request times out after `timeout`, recording into `recorder`.
+    /// A client whose every request times out after `timeout`, recording into `recorder`;
+    /// certificates are checked against the system's CAs.
     pub fn new(timeout: Duration, recorder: Recorder) -> Result<Http, ClientError> {
-        let client = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        Http::with_tls(timeout, &TlsSettings::default(), recorder)
+    }
+
+    /// The client `settings` describe: their timeout and certificate checks.
+    pub fn from_settings(
+        settings: &ClientSettings,
+        recorder: Recorder,
+    ) -> Result<Http, ClientError> {
+        Http::with_tls(settings.http_timeout, &settings.tls, recorder)
+    }
+
+    /// A client whose every request times out after `timeout` and whose certificate checks
+    /// are `tls`, recording into `recorder`.
+    pub fn with_tls(
+        timeout: Duration,
+        tls: &TlsSettings,
+        recorder: Recorder,
+    ) -> Result<Http, ClientError> {
+        let client = tls.client(|| Client::builder().timeout(timeout).connect_timeout(timeout))?;
         Ok(Http {
             client,
             timeout,
@@ -226,7 +243,14 @@ impl Http {
                 Ok(resp)
             }
             Err(e) => {
-                let err = if e.is_timeout() {
+                let err = if let Some((problem, fix)) = certificate_problem(&e) {
+                    ClientError::Certificate {
+                        method: req.method.to_owned(),
+                        url: req.url.to_owned(),
+                        problem,
+                        fix: fix.to_owned(),
+                    }
+                } else if e.is_timeout() {
                     ClientError::Timeout {
                         method: req.method.to_owned(),
                         url: req.url.to_owned(),
@@ -252,21 +276,6 @@ impl Http {
             }
         }
     }
-}
-
-/// An error and its sources, joined with `: `.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// Percent-encodes `s` for a path segment or a query value (RFC 3986 unreserved kept).

@@ -19,17 +19,22 @@
 //! response's status and body; [`Failure`](tempest_framework::Failure) made from it carries the status and a
 //! kind named after Tempest's exceptions (`tempest.lib.exceptions.NotFound`, ...).
 //!
-//! The reqwest client is built without TLS: the identity and Valet endpoints must be `http://`.
+//! HTTPS goes through rustls ([`tls`]): the server's certificate is checked as `[identity]
+//! ca_certificates_file` and `disable_ssl_certificate_validation` say, and a refused one is a
+//! [`ClientError::Certificate`] naming the problem and the option to set. Proxies come from the
+//! environment (`HTTPS_PROXY`, `NO_PROXY`, ...).
 
 mod error;
 pub mod http;
 pub mod keystone;
 mod settings;
 pub mod time;
+pub mod tls;
 pub mod valet;
 
 pub use error::ClientError;
 pub use http::{Exchange, Http, Recorder, Response};
 pub use keystone::{AuthProvider, IdentityClient, PasswordCredentials, Token};
 pub use settings::ClientSettings;
+pub use tls::TlsSettings;
 pub use valet::ValetClient;

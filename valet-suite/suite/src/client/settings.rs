@@ -5,6 +5,7 @@ use std::time::Duration;
 use tempest_framework::config::builtin::{identity, service_clients};
 use tempest_framework::config::{Config, ConfigError};
 
+use super::tls::TlsSettings;
 use crate::options::placement;
 
 /// What the clients read from the configuration, once.
@@ -26,6 +27,8 @@ pub struct ClientSettings {
     pub endpoint_type: String,
     /// `[service-clients] http_timeout`.
     pub http_timeout: Duration,
+    /// `[identity] ca_certificates_file` and `disable_ssl_certificate_validation`.
+    pub tls: TlsSettings,
 }
 
 impl ClientSettings {
@@ -45,6 +48,10 @@ impl ClientSettings {
                     .max(1)
                     .unsigned_abs(),
             ),
+            tls: TlsSettings {
+                ca_certificates_file: config.get(identity::CA_CERTIFICATES_FILE)?.map(Into::into),
+                disable_validation: config.get(identity::DISABLE_SSL_CERTIFICATE_VALIDATION)?,
+            },
         })
     }
 }
@@ -66,5 +73,17 @@ mod tests {
         assert_eq!(s.catalog_type, "placement");
         assert_eq!(s.region, "RegionOne");
         assert_eq!(s.identity_uri, None);
+        assert_eq!(s.tls, TlsSettings::default());
+        let c = c
+            .with("identity", "ca_certificates_file", "/etc/ssl/cloud-ca.pem")
+            .unwrap()
+            .with("identity", "disable_ssl_certificate_validation", "true")
+            .unwrap();
+        let s = ClientSettings::from_config(&c).unwrap();
+        assert_eq!(
+            s.tls.ca_certificates_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/cloud-ca.pem"))
+        );
+        assert!(s.tls.disable_validation);
     }
 }

@@ -103,7 +103,7 @@ impl Base {
         let settings = ClientSettings::from_config(cx.config())?;
         let hint = self.env.provider(cx.config())?.admin_role_hint();
         let auth = Arc::new(AuthProvider::new(
-            Http::new(settings.http_timeout, self.recorder.clone())?,
+            Http::from_settings(&settings, self.recorder.clone())?,
             &auth_url(&settings)?,
             PasswordCredentials::from(creds),
         ));
