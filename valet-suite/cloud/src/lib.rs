@@ -229,18 +229,13 @@ impl App {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
         let result = store.transaction(
             |s| match segs.split_first() {
                 Some((&"identity", rest)) => keystone::dispatch(&ctx, s, req, rest),
                 Some((&"placement", rest)) => valet::dispatch(&ctx, s, req, rest),
-                Some((&"orchestration", rest)) => {
-                    let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
-                    heat::dispatch(&ctx, s, &mut cloud, req, rest)
-                }
-                Some((&"compute", rest)) => {
-                    let cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
-                    nova::dispatch(&ctx, s, &cloud, req, rest)
-                }
+                Some((&"orchestration", rest)) => heat::dispatch(&ctx, s, &mut cloud, req, rest),
+                Some((&"compute", rest)) => nova::dispatch(&ctx, s, &cloud, req, rest),
                 _ => Err(valet_error(
                     errors::Kind::NotFound,
                     "The resource could not be found.",
@@ -248,6 +243,13 @@ impl App {
             },
             Result::is_ok,
         );
+        if !matches!(result, Ok(Ok(_))) && segs.first() == Some(&"orchestration") {
+            // Rolled back: Heat's copy in memory goes back to what the store holds.
+            let mut rules = self.nova_rules.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = cloud.reload(&store, &mut rules) {
+                return errors::valet_db(e);
+            }
+        }
         match result {
             Ok(Ok(r) | Err(r)) => r,
             Err(e) => errors::valet_db(e),
@@ -354,6 +356,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .transaction(|s| keystone::bootstrap(s, &opts.admin), Result::is_ok)
         .and_then(|r| r)
         .map_err(store_err)?;
+    let (cloud, rules) = heat::Cloud::load(opts.heat.clone(), &store).map_err(store_err)?;
     let listener =
         std::net::TcpListener::bind(opts.listen).map_err(|source| ServerError::Bind {
             addr: opts.listen,
@@ -375,8 +378,8 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
     let app = Arc::new(App {
         store: Mutex::new(store),
         faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
-        cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
-        nova_rules: Arc::new(Mutex::new(HashMap::new())),
+        cloud: Mutex::new(cloud),
+        nova_rules: Arc::new(Mutex::new(rules)),
         inventory: Arc::new(opts.inventory),
         token_ttl_ms: ttl,
         addr,

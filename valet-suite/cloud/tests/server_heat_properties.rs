@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use valet_cloud::{Inventory, ServerOptions, start};
 
-use crate::common::http::{Resp, client, get, token};
+use crate::common::http::{Resp, client, get, server_hosts, token};
 
 const KINDS: [&str; 3] = ["affinity", "diversity", "exclusivity"];
 const LEVELS: [&str; 2] = ["host", "rack"];
@@ -189,22 +189,10 @@ fn run_case(case: &Case, nested: &[bool]) -> Result<(), TestCaseError> {
     match stack["stack_status"].as_str() {
         Some("CREATE_COMPLETE") => {
             prop_assert!(feasible, "placed although brute force finds no placement");
-            let (_, servers) = get(
-                &c,
-                &format!("{}/compute/v2.1/servers/detail", server.base_url()),
-                &tok,
-            );
-            let by_name: HashMap<String, String> = servers["servers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    (
-                        s["name"].as_str().unwrap().to_string(),
-                        s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect();
+            let by_name: HashMap<String, String> =
+                server_hosts(&c, &format!("{}/compute/v2.1", server.base_url()), &tok)
+                    .into_iter()
+                    .collect();
             let at: Vec<usize> = (0..case.servers.len())
                 .map(|s| {
                     let h = &by_name[&format!("s{s}")];

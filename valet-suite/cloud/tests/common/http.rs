@@ -77,3 +77,21 @@ pub fn get(c: &Client, url: &str, tok: &str) -> (u16, Value) {
     let status = r.status().as_u16();
     (status, r.json().unwrap_or(Value::Null))
 }
+
+/// `(name, OS-EXT-SRV-ATTR:host)` of every server Nova at `nova` (`…/compute/v2.1`) lists in
+/// detail, asserting a 200.
+pub fn server_hosts(c: &Client, nova: &str, tok: &str) -> Vec<(String, String)> {
+    let (status, body) = get(c, &format!("{nova}/servers/detail"), tok);
+    assert_eq!(status, 200, "{body}");
+    body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
