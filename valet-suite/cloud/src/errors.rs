@@ -92,6 +92,8 @@ pub(crate) fn keystone_error(code: u16, message: impl Into<String>) -> Reply {
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
         _ => "Internal Server Error",
     };
     Reply::json(
@@ -109,6 +111,8 @@ pub(crate) enum Kind {
     NotFound,
     NotAllowed,
     Conflict,
+    TooLarge,
+    MediaType,
     ServerError,
 }
 
@@ -131,6 +135,18 @@ impl Kind {
                 "HTTPConflict",
                 "Conflict",
                 "There was a conflict when trying to complete your request.",
+            ),
+            Kind::TooLarge => (
+                413,
+                "HTTPRequestEntityTooLarge",
+                "Request Entity Too Large",
+                "The body of your request was too large for this server.",
+            ),
+            Kind::MediaType => (
+                415,
+                "HTTPUnsupportedMediaType",
+                "Unsupported Media Type",
+                "The request media type is not supported by this server.",
             ),
             Kind::ServerError => (
                 500,

@@ -247,10 +247,23 @@ pub(crate) fn heat_error(code: u16, ty: &str, message: impl Into<String>) -> Rep
             "This server could not verify that you are authorized to access the document you \
              requested.",
         ),
+        403 => ("Forbidden", "Access was denied to this resource."),
         404 => ("Not Found", "The resource could not be found."),
+        405 => (
+            "Method Not Allowed",
+            "The method is not allowed for this resource.",
+        ),
         409 => (
             "Conflict",
             "There was a conflict when trying to complete your request.",
+        ),
+        413 => (
+            "Request Entity Too Large",
+            "The body of your request was too large for this server.",
+        ),
+        415 => (
+            "Unsupported Media Type",
+            "The request media type is not supported by this server.",
         ),
         _ => (
             "Internal Server Error",
@@ -1178,6 +1191,14 @@ fn read_body(m: &Map<String, Value>) -> Result<Parsed, Reply> {
     Ok((template, files, inputs))
 }
 
+/// Heat's rule for stack names: `[a-zA-Z][a-zA-Z0-9_.-]{0,254}`.
+fn valid_stack_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() <= 255
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
 fn not_found(what: &str) -> Reply {
     heat_error(
         404,
@@ -1249,6 +1270,12 @@ fn route(ctx: &Ctx, store: &Store, cloud: &mut Cloud, req: &Request, rest: &[&st
                 .and_then(Value::as_str)
                 .ok_or_else(|| invalid("The stack_name is required"))?
                 .to_string();
+            if !valid_stack_name(&name) {
+                return Err(invalid(format!(
+                    "Invalid stack name {name} must contain only alphanumeric or \"_-.\" \
+                     characters, must start with alpha and must be 255 characters or less."
+                )));
+            }
             if op
                 .cloud
                 .stacks

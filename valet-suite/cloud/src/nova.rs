@@ -13,12 +13,14 @@ use crate::request::{Ctx, Request};
 use crate::store::Store;
 
 /// Nova's error body: `{"<kind>": {"code", "message"}}`.
-fn nova_error(code: u16, message: impl Into<String>) -> Reply {
+pub(crate) fn nova_error(code: u16, message: impl Into<String>) -> Reply {
     let kind = match code {
         400 => "badRequest",
         401 => "unauthorized",
         403 => "forbidden",
         404 => "itemNotFound",
+        413 => "overLimit",
+        415 => "badMediaType",
         _ => "computeFault",
     };
     Reply::json(

@@ -7,6 +7,7 @@ mod common;
 mod server_engine;
 mod server_heat;
 mod server_heat_properties;
+mod server_hostile;
 mod server_keystone;
 mod server_kill;
 mod server_load;

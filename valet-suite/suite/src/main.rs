@@ -324,6 +324,7 @@ fn serve(
     let signals = valet_cloud::ShutdownSignals::catch()?;
     let server = valet_cloud::start(opts)?;
     let store = db.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
+    eprintln!("valet-suite: {}", server.reach());
     eprintln!(
         "valet-suite: identity (Keystone v3): {}",
         server.identity_url()
