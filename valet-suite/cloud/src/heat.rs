@@ -123,6 +123,8 @@ pub(crate) struct Cloud {
     dirty_stacks: HashSet<String>,
     dirty_servers: HashSet<String>,
     dirty_rules: HashSet<String>,
+    /// Whether the current request changed anything (so a rollback must reload).
+    changed: bool,
 }
 
 /// A stored document that is not what this build wrote.
@@ -176,6 +178,7 @@ impl Cloud {
             dirty_stacks: HashSet::new(),
             dirty_servers: HashSet::new(),
             dirty_rules: HashSet::new(),
+            changed: false,
         };
         Ok((cloud, rules))
     }
@@ -190,6 +193,7 @@ impl Cloud {
         let changed = !(self.dirty_stacks.is_empty()
             && self.dirty_servers.is_empty()
             && self.dirty_rules.is_empty());
+        self.changed = changed;
         write_docs(
             store,
             Doc::Stack,
@@ -210,11 +214,9 @@ impl Cloud {
         Ok(changed)
     }
 
-    /// Forgets what the current request marked (after a reload).
-    fn clean(&mut self) {
-        self.dirty_stacks.clear();
-        self.dirty_servers.clear();
-        self.dirty_rules.clear();
+    /// Whether the request just ended changed this copy (and forgets it).
+    pub(crate) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// Replaces this copy with the store's (after a rolled-back request that changed it).
@@ -225,7 +227,6 @@ impl Cloud {
     ) -> rusqlite::Result<()> {
         let (fresh, stored) = Cloud::load(self.opts.clone(), store)?;
         *self = fresh;
-        self.clean();
         *rules = stored;
         Ok(())
     }

@@ -257,8 +257,9 @@ impl App {
             },
             Result::is_ok,
         );
-        if !matches!(result, Ok(Ok(_))) && segs.first() == Some(&"orchestration") {
-            // Rolled back: Heat's copy in memory goes back to what the store holds.
+        if cloud.take_changed() && !matches!(result, Ok(Ok(_))) {
+            // Rolled back after changing Heat's copy in memory: it goes back to what the
+            // store holds.
             let mut rules = self.nova_rules.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = cloud.reload(&store, &mut rules) {
                 return errors::valet_db(e);

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use valet_cloud::{ServerOptions, start};
 
-use crate::common::http::{client, names, server_hosts, token};
+use crate::common::http::{client, get, names, server_hosts, token};
 
 const CHILD_DB: &str = "KILL_CHILD_DB";
 
@@ -68,41 +68,96 @@ resources:
     properties: {image: TestVM, flavor: m1.tiny}
 ";
 
-/// What the writers saw: the names acknowledged, and the names sent but never answered.
+/// What the writers saw: the writes acknowledged, and the names whose write was sent but
+/// never answered (kept or not: no client was told).
 #[derive(Default)]
 struct Seen {
     groups: Vec<String>,
     stacks: Vec<String>,
+    /// `(group, description)`, the last acknowledged for each group.
+    described: Vec<(String, String)>,
+    deleted_groups: Vec<String>,
+    deleted_stacks: Vec<String>,
     unanswered: Vec<String>,
 }
 
-/// One writer: creates groups and (every fourth write) stacks until the server goes away.
+impl Seen {
+    fn writes(&self) -> usize {
+        self.groups.len()
+            + self.stacks.len()
+            + self.described.len()
+            + self.deleted_groups.len()
+            + self.deleted_stacks.len()
+    }
+}
+
+/// One writer, until the server goes away: in each cycle of 8 writes, 4 groups and a stack
+/// made, a group's description changed, a group and a stack deleted.
 fn writer(base: &str, tok: &str, tenant: &str, me: usize, round: usize, seen: &Mutex<Seen>) {
     let c = client();
+    let heat = format!("{base}/orchestration/v1/{tenant}/stacks");
+    let valet = format!("{base}/placement/v1/groups");
+    let (mut groups, mut stacks): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for i in 0.. {
         let name = format!("k{round}-{me}-{i}");
-        let stack = i % 4 == 3;
-        let rb = if stack {
-            c.post(format!("{base}/orchestration/v1/{tenant}/stacks"))
-                .json(&json!({"stack_name": name, "template": STACK}))
-        } else {
-            c.post(format!("{base}/placement/v1/groups"))
-                .json(&json!({"name": name, "type": "diversity", "level": "host"}))
-        };
-        match rb.header("X-Auth-Token", tok).send() {
-            Ok(r) if r.status().as_u16() == 201 => {
-                let mut s = seen.lock().unwrap();
-                if stack {
-                    s.stacks.push(name);
-                } else {
-                    s.groups.push(name);
-                }
+        let (target, rb) = match i % 8 {
+            4 => (
+                name.clone(),
+                c.post(&heat)
+                    .json(&json!({"stack_name": name, "template": STACK})),
+            ),
+            5 if !groups.is_empty() => {
+                let g = groups[groups.len() - 1].clone();
+                let rb = c
+                    .put(format!("{valet}/{g}"))
+                    .json(&json!({"description": name}));
+                (g, rb)
             }
-            Ok(r) => panic!("{name}: {} {}", r.status(), r.text().unwrap_or_default()),
+            6 if groups.len() > 1 => {
+                let g = groups.remove(0);
+                (g.clone(), c.delete(format!("{valet}/{g}")))
+            }
+            7 if !stacks.is_empty() => {
+                let st = stacks.remove(0);
+                (st.clone(), c.delete(format!("{heat}/{st}")))
+            }
+            _ => (
+                name.clone(),
+                c.post(&valet)
+                    .json(&json!({"name": name, "type": "diversity", "level": "host"})),
+            ),
+        };
+        let kind = match i % 8 {
+            4 => 4,
+            5 if target != name => 5,
+            6 if target != name => 6,
+            7 if target != name => 7,
+            _ => 0,
+        };
+        let status = match rb.header("X-Auth-Token", tok).send() {
+            Ok(r) => (r.status().as_u16(), r.text().unwrap_or_default()),
             Err(_) => {
-                seen.lock().unwrap().unanswered.push(name);
+                seen.lock().unwrap().unanswered.push(target);
                 return;
             }
+        };
+        let mut s = seen.lock().unwrap();
+        match (kind, status.0) {
+            (0, 201) => {
+                groups.push(target.clone());
+                s.groups.push(target);
+            }
+            (4, 201) => {
+                stacks.push(target.clone());
+                s.stacks.push(target);
+            }
+            (5, 201) => {
+                s.described.retain(|(g, _)| *g != target);
+                s.described.push((target, name));
+            }
+            (6, 204) => s.deleted_groups.push(target),
+            (7, 204) => s.deleted_stacks.push(target),
+            (_, code) => panic!("{target} ({kind}): {code} {}", status.1),
         }
     }
 }
@@ -113,7 +168,6 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
     let db = dir.path().join("killed.sqlite");
     let c = client();
     let mut acked = Seen::default();
-    let mut unanswered_kept = 0;
     for round in 0..3 {
         let (mut child, base) = spawn_child(&db);
         let (tok, tenant) = token(&c, &format!("{base}/identity/v3"));
@@ -130,14 +184,11 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
                 })
             })
             .collect();
-        // Killed once the load is well under way (at least 100 acknowledged writes).
+        // Killed once the load is well under way (at least 150 acknowledged writes).
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let n = {
-                let s = seen.lock().unwrap();
-                s.groups.len() + s.stacks.len()
-            };
-            if n >= 100 {
+            let n = seen.lock().unwrap().writes();
+            if n >= 150 {
                 break;
             }
             assert!(Instant::now() < deadline, "only {n} writes in 30 s");
@@ -152,7 +203,11 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
         let s = std::mem::take(&mut *seen.lock().unwrap());
         acked.groups.extend(s.groups);
         acked.stacks.extend(s.stacks);
+        acked.described.extend(s.described);
+        acked.deleted_groups.extend(s.deleted_groups);
+        acked.deleted_stacks.extend(s.deleted_stacks);
         acked.unanswered.extend(s.unanswered);
+        let unsure = |n: &String| acked.unanswered.contains(n);
 
         // The file is whole, and the server opens on it with everything acknowledged.
         let server = start(ServerOptions {
@@ -168,8 +223,30 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
             "groups",
             "name",
         );
-        for g in &acked.groups {
-            assert!(group_set.contains(g), "acknowledged group {g} lost");
+        for g in acked.groups.iter().filter(|g| !unsure(g)) {
+            let deleted = acked.deleted_groups.contains(g);
+            assert_eq!(
+                group_set.contains(g),
+                !deleted,
+                "acknowledged group {g} (deleted: {deleted})"
+            );
+        }
+        let (_, shown) = get(&c, &format!("{base}/placement/v1/groups"), &tok);
+        for (g, d) in acked.described.iter().filter(|(g, _)| !unsure(g)) {
+            if acked.deleted_groups.contains(g) {
+                continue;
+            }
+            let found = shown["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == g.as_str())
+                .unwrap();
+            assert_eq!(
+                found["description"],
+                d.as_str(),
+                "acknowledged update of {g}"
+            );
         }
         let stack_names = names(
             &c,
@@ -180,18 +257,19 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
         );
         let servers = server_hosts(&c, &format!("{base}/compute/v2.1"), &tok);
         let server_names: HashSet<&str> = servers.iter().map(|(n, _)| n.as_str()).collect();
-        for s in &acked.stacks {
-            assert!(stack_names.contains(s), "acknowledged stack {s} lost");
-            assert!(
+        for s in acked.stacks.iter().filter(|s| !unsure(s)) {
+            let deleted = acked.deleted_stacks.contains(s);
+            assert_eq!(
+                stack_names.contains(s),
+                !deleted,
+                "acknowledged stack {s} (deleted: {deleted})"
+            );
+            assert_eq!(
                 server_names.contains(format!("{s}-s").as_str()),
-                "the server of acknowledged stack {s} lost"
+                !deleted,
+                "the server of acknowledged stack {s} (deleted: {deleted})"
             );
         }
-        unanswered_kept = acked
-            .unanswered
-            .iter()
-            .filter(|n| group_set.contains(*n) || stack_names.contains(*n))
-            .count();
         server.shutdown();
         let conn = rusqlite::Connection::open(&db).unwrap();
         let check: String = conn
@@ -200,11 +278,15 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
         assert_eq!(check, "ok");
     }
     println!(
-        "kill -9 x3: {} groups and {} stacks acknowledged, all kept; {} writes unanswered at the \
-         kill, {} of them kept",
+        "kill -9 x3: {} writes acknowledged ({} groups and {} stacks made, {} groups changed, \
+         {} groups and {} stacks deleted), all kept; {} writes unanswered at the kill (applied \
+         or not: no client was told)",
+        acked.writes(),
         acked.groups.len(),
         acked.stacks.len(),
+        acked.described.len(),
+        acked.deleted_groups.len(),
+        acked.deleted_stacks.len(),
         acked.unanswered.len(),
-        unanswered_kept
     );
 }
