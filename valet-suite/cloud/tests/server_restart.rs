@@ -246,3 +246,61 @@ fn a_restart_on_the_same_file_keeps_stacks_servers_and_server_groups() {
     let plans = get(&c, &format!("{}/plans", server.valet_url()), &tok).1;
     assert_eq!(plans["plans"], json!([]), "{plans}");
 }
+
+/// A write the store refuses mid-request (a trigger added by another connection makes every
+/// new stack's row fail): Heat answers its 500, the request is rolled back whole (no stack,
+/// server or plan left, in memory or in the file), and once the store accepts writes again
+/// the same stack is made as if nothing had happened.
+#[test]
+fn a_write_the_store_refuses_leaves_nothing_in_memory_or_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("refusing.sqlite");
+    let server = start(on_file(&db)).unwrap();
+    let c = client();
+    let (tok, tenant) = token(&c, &server.identity_url());
+    let heat = format!("{}/orchestration/v1/{tenant}", server.base_url());
+    let nova = format!("{}/compute/v2.1", server.base_url());
+    let create = || {
+        c.post(format!("{heat}/stacks"))
+            .header("X-Auth-Token", &tok)
+            .json(&json!({"stack_name": "refused", "template": STACK}))
+            .send()
+            .unwrap()
+    };
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON heat_stacks \
+             BEGIN SELECT RAISE(ABORT, 'injected: the disk refuses'); END;",
+        )
+        .unwrap();
+    let r = create();
+    assert_eq!(r.status().as_u16(), 500);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["type"], "DBError", "{body}");
+    let list = get(&c, &format!("{heat}/stacks"), &tok).1;
+    assert_eq!(list["stacks"], json!([]), "{list}");
+    assert!(servers(&c, &nova, &tok).is_empty());
+    let plans = get(&c, &format!("{}/plans", server.valet_url()), &tok).1;
+    assert_eq!(plans["plans"], json!([]), "{plans}");
+    let rows: i64 = other
+        .query_row(
+            "SELECT (SELECT count(*) FROM heat_stacks) + (SELECT count(*) FROM nova_servers) \
+             + (SELECT count(*) FROM plans) + (SELECT count(*) FROM nova_server_groups)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 0);
+
+    other.execute_batch("DROP TRIGGER refuse").unwrap();
+    let r = create();
+    assert_eq!(r.status().as_u16(), 201);
+    let id = r.json::<Value>().unwrap()["stack"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stack = settled(&c, &format!("{heat}/stacks/refused/{id}"), &tok);
+    assert_eq!(stack["stack"]["stack_status"], "CREATE_COMPLETE", "{stack}");
+    assert_eq!(servers(&c, &nova, &tok).len(), 2);
+}
