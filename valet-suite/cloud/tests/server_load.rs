@@ -6,7 +6,8 @@
 //! latencies (p50, p99) and the throughput are printed.
 //!
 //! `cargo test` runs 2 rounds per client; the figures in `RELIABILITY.md` come from
-//! `VALET_LOAD_ROUNDS=20 cargo test --release -p valet-cloud --test cloud -- server_load --nocapture`.
+//! `VALET_LOAD_ROUNDS=20 cargo test --release -p valet-cloud --test cloud -- server_load
+//! --nocapture` (with `CARGO_PROFILE_RELEASE_LTO=false` for a shorter build).
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Barrier};
