@@ -214,6 +214,8 @@ fn bodies_too_large_or_not_json_are_4xx_with_the_services_error_body() {
         );
         assert_error(&r, 400, "heat");
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(message.starts_with("Error parsing template"), "{message}");
     }
     // Nothing was made, and the server still answers.
     let shown = f.show("/placement/v1/groups");
