@@ -94,6 +94,7 @@ pub(crate) fn keystone_error(code: u16, message: impl Into<String>) -> Reply {
         409 => "Conflict",
         413 => "Request Entity Too Large",
         415 => "Unsupported Media Type",
+        507 => "Insufficient Storage",
         _ => "Internal Server Error",
     };
     Reply::json(
@@ -113,6 +114,7 @@ pub(crate) enum Kind {
     Conflict,
     TooLarge,
     MediaType,
+    Full,
     ServerError,
 }
 
@@ -147,6 +149,12 @@ impl Kind {
                 "HTTPUnsupportedMediaType",
                 "Unsupported Media Type",
                 "The request media type is not supported by this server.",
+            ),
+            Kind::Full => (
+                507,
+                "HTTPInsufficientStorage",
+                "Insufficient Storage",
+                "There was not enough space to save the resource.",
             ),
             Kind::ServerError => (
                 500,
@@ -196,15 +204,30 @@ pub(crate) fn not_allowed(method: &str, allow: &str) -> Reply {
     .header("Allow", allow)
 }
 
+/// The status a store failure answers: 507 when the disk is full (the request changed
+/// nothing, and may be sent again once there is room), 500 otherwise.
+pub(crate) fn db_status(e: &rusqlite::Error) -> u16 {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        507
+    } else {
+        500
+    }
+}
+
 /// A store failure inside a Valet request.
 pub(crate) fn valet_db(e: rusqlite::Error) -> Reply {
-    valet_error(Kind::ServerError, format!("Database error: {e}"))
+    let kind = if db_status(&e) == 507 {
+        Kind::Full
+    } else {
+        Kind::ServerError
+    };
+    valet_error(kind, format!("Database error: {e}"))
 }
 
 /// A store failure inside a Keystone request.
 pub(crate) fn keystone_db(e: rusqlite::Error) -> Reply {
     keystone_error(
-        500,
+        db_status(&e),
         format!("An unexpected error prevented the server from fulfilling your request: {e}"),
     )
 }

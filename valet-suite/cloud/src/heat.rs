@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::HeatOptions;
 use crate::engine::{self, Kind as Policy, Level, Rule};
-use crate::errors::{Handled, Reply};
+use crate::errors::{Handled, Reply, db_status};
 use crate::keystone::{is_admin, iso8601, valid_token};
 use crate::request::{Ctx, Request, new_uuid};
 use crate::store::{Doc, Store};
@@ -262,6 +262,10 @@ pub(crate) fn heat_error(code: u16, ty: &str, message: impl Into<String>) -> Rep
             "Request Entity Too Large",
             "The body of your request was too large for this server.",
         ),
+        507 => (
+            "Insufficient Storage",
+            "There was not enough space to save the resource.",
+        ),
         415 => (
             "Unsupported Media Type",
             "The request media type is not supported by this server.",
@@ -285,7 +289,7 @@ fn invalid(msg: impl Into<String>) -> Reply {
 }
 
 fn db<T>(r: rusqlite::Result<T>) -> Result<T, Reply> {
-    r.map_err(|e| heat_error(500, "DBError", e.to_string()))
+    r.map_err(|e| heat_error(db_status(&e), "DBError", e.to_string()))
 }
 
 // ---- templates ----

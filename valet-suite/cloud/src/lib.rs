@@ -262,12 +262,12 @@ impl App {
             // store holds.
             let mut rules = self.nova_rules.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = cloud.reload(&store, &mut rules) {
-                return errors::valet_db(e);
+                return store_failure(path, e);
             }
         }
         match result {
             Ok(Ok(r) | Err(r)) => r,
-            Err(e) => errors::valet_db(e),
+            Err(e) => store_failure(path, e),
         }
     }
 }
@@ -318,6 +318,17 @@ fn refuse(path: &str, code: u16, message: String) -> Response {
         ),
     };
     to_response(reply)
+}
+
+/// A transaction that could not begin or commit (the disk full, the file locked past the busy
+/// timeout), with the error body of the service the path names.
+fn store_failure(path: &str, e: rusqlite::Error) -> Reply {
+    match Service::of_path(path) {
+        Some(Service::Identity) => errors::keystone_db(e),
+        Some(Service::Heat) => heat::heat_error(errors::db_status(&e), "DBError", e.to_string()),
+        Some(Service::Nova) => nova::nova_error(errors::db_status(&e), e.to_string()),
+        Some(Service::Valet) | None => errors::valet_db(e),
+    }
 }
 
 /// Whether a request body of this `Content-Type` may be read as JSON: no type, or

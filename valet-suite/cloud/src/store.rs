@@ -247,7 +247,8 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// Runs `f` in a transaction: committed if `f` answers a success, rolled back otherwise.
+    /// Runs `f` in a transaction: committed if `f` answers a success, rolled back otherwise. A
+    /// commit that fails (a full disk) rolls back too, so the next request starts clean.
     pub fn transaction<R>(
         &mut self,
         f: impl FnOnce(&mut Store) -> R,
@@ -256,11 +257,23 @@ impl Store {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = f(self);
         if success(&r) {
-            self.conn.execute_batch("COMMIT")?;
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                self.rollback()?;
+                return Err(e);
+            }
         } else {
-            self.conn.execute_batch("ROLLBACK")?;
+            self.rollback()?;
         }
         Ok(r)
+    }
+
+    /// Rolls back the open transaction, if SQLite has not already (as it may after an I/O
+    /// error or a full disk).
+    fn rollback(&self) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK")
     }
 
     // ---- Keystone ----

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod server_disk_full;
 mod server_engine;
 mod server_heat;
 mod server_heat_properties;

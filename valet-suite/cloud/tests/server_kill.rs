@@ -17,6 +17,7 @@ use serde_json::json;
 use valet_cloud::{ServerOptions, start};
 
 use crate::common::http::{client, get, names, server_hosts, token};
+use crate::common::{assert_intact, on_file};
 
 const CHILD_DB: &str = "KILL_CHILD_DB";
 
@@ -210,11 +211,7 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
         let unsure = |n: &String| acked.unanswered.contains(n);
 
         // The file is whole, and the server opens on it with everything acknowledged.
-        let server = start(ServerOptions {
-            db: Some(db.clone()),
-            ..ServerOptions::default()
-        })
-        .unwrap();
+        let server = start(on_file(&db)).unwrap();
         let base = server.base_url();
         let group_set = names(
             &c,
@@ -271,11 +268,7 @@ fn killed_mid_load_every_acknowledged_write_is_kept() {
             );
         }
         server.shutdown();
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_intact(&db);
     }
     println!(
         "kill -9 x3: {} writes acknowledged ({} groups and {} stacks made, {} groups changed, \

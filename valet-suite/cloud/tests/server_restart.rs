@@ -3,17 +3,10 @@
 //! by SIGTERM, is tested with the command, in the suite's `serve` tests).
 
 use serde_json::{Value, json};
-use valet_cloud::{ServerOptions, start};
+use valet_cloud::start;
 
 use crate::common::http::{client, get, server_hosts, token};
-
-/// The default options with the store in `db`.
-fn on_file(db: &std::path::Path) -> ServerOptions {
-    ServerOptions {
-        db: Some(db.to_path_buf()),
-        ..ServerOptions::default()
-    }
-}
+use crate::common::on_file;
 
 #[test]
 fn a_restart_on_the_same_file_keeps_the_data() {
