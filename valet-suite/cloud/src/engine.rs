@@ -189,6 +189,15 @@ impl Kind {
             _ => None,
         }
     }
+
+    /// Its name, as [`Kind::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Affinity => "affinity",
+            Kind::Diversity => "diversity",
+            Kind::Exclusivity => "exclusivity",
+        }
+    }
 }
 
 /// The level a group's policy applies at.
@@ -207,6 +216,14 @@ impl Level {
             "host" => Some(Level::Host),
             "rack" => Some(Level::Rack),
             _ => None,
+        }
+    }
+
+    /// Its name, as [`Level::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Host => "host",
+            Level::Rack => "rack",
         }
     }
     fn index(self) -> usize {

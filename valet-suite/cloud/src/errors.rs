@@ -95,6 +95,9 @@ pub(crate) fn keystone_error(code: u16, message: impl Into<String>) -> Reply {
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        507 => "Insufficient Storage",
         _ => "Internal Server Error",
     };
     Reply::json(
@@ -112,6 +115,9 @@ pub(crate) enum Kind {
     NotFound,
     NotAllowed,
     Conflict,
+    TooLarge,
+    MediaType,
+    Full,
     ServerError,
 }
 
@@ -134,6 +140,24 @@ impl Kind {
                 "HTTPConflict",
                 "Conflict",
                 "There was a conflict when trying to complete your request.",
+            ),
+            Kind::TooLarge => (
+                413,
+                "HTTPRequestEntityTooLarge",
+                "Request Entity Too Large",
+                "The body of your request was too large for this server.",
+            ),
+            Kind::MediaType => (
+                415,
+                "HTTPUnsupportedMediaType",
+                "Unsupported Media Type",
+                "The request media type is not supported by this server.",
+            ),
+            Kind::Full => (
+                507,
+                "HTTPInsufficientStorage",
+                "Insufficient Storage",
+                "There was not enough space to save the resource.",
             ),
             Kind::ServerError => (
                 500,
@@ -183,15 +207,30 @@ pub(crate) fn not_allowed(method: &str, allow: &str) -> Reply {
     .header("Allow", allow)
 }
 
+/// The status a store failure answers: 507 when the disk is full (the request changed
+/// nothing, and may be sent again once there is room), 500 otherwise.
+pub(crate) fn db_status(e: &rusqlite::Error) -> u16 {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        507
+    } else {
+        500
+    }
+}
+
 /// A store failure inside a Valet request.
 pub(crate) fn valet_db(e: rusqlite::Error) -> Reply {
-    valet_error(Kind::ServerError, format!("Database error: {e}"))
+    let kind = if db_status(&e) == 507 {
+        Kind::Full
+    } else {
+        Kind::ServerError
+    };
+    valet_error(kind, format!("Database error: {e}"))
 }
 
 /// A store failure inside a Keystone request.
 pub(crate) fn keystone_db(e: rusqlite::Error) -> Reply {
     keystone_error(
-        500,
+        db_status(&e),
         format!("An unexpected error prevented the server from fulfilling your request: {e}"),
     )
 }

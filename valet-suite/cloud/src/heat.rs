@@ -6,14 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::HeatOptions;
 use crate::engine::{self, Kind as Policy, Level, Rule};
-use crate::errors::{Handled, Reply};
+use crate::errors::{Handled, Reply, db_status};
 use crate::keystone::{is_admin, iso8601, valid_token};
 use crate::request::{Ctx, Request, new_uuid};
-use crate::store::Store;
+use crate::store::{Doc, Store};
 use crate::valet;
 
 /// The one image, `(name, id)`: the name the environment files give (Nova's image proxy
@@ -33,7 +34,7 @@ const PLAIN: &[&str] = &[
 ];
 
 /// A Nova server, as Heat built it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Server {
     pub id: String,
     pub name: String,
@@ -47,7 +48,7 @@ pub(crate) struct Server {
     pub updated_ms: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Res {
     name: String,
     ty: String,
@@ -59,14 +60,16 @@ struct Res {
     attrs: Value,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stack {
     id: String,
     name: String,
     project: String,
     parent: Option<String>,
-    action: &'static str,
-    outcome: &'static str,
+    #[serde(deserialize_with = "word")]
+    action: Word,
+    #[serde(deserialize_with = "word")]
+    outcome: Word,
     reason: String,
     ready_ms: i64,
     created_ms: i64,
@@ -90,21 +93,142 @@ impl Stack {
     }
 }
 
+/// A stack's action (`CREATE`, `UPDATE`, `DELETE`) or outcome (`COMPLETE`, `FAILED`). (An
+/// alias, so that serde does not take the field for one borrowed from the input.)
+type Word = &'static str;
+
+/// A stack's action or outcome, as stored: one of the words Heat's statuses are made of.
+fn word<'de, D: Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
+    const WORDS: &[&str] = &["CREATE", "UPDATE", "DELETE", "COMPLETE", "FAILED"];
+    let s = String::deserialize(d)?;
+    WORDS
+        .iter()
+        .find(|w| **w == s)
+        .copied()
+        .ok_or_else(|| serde::de::Error::custom(format!("not a stack action or outcome: {s}")))
+}
+
 /// Heat's and Nova's state: stacks, servers, server groups.
+///
+/// The store holds it (tables `heat_stacks`, `nova_servers`, `nova_server_groups`); this is
+/// its copy in memory, loaded at start. A request marks what it changes, and [`Cloud::flush`]
+/// writes that in the request's transaction; a request rolled back after changing anything
+/// reloads the copy from the store, so the two never differ once a request has ended.
 #[derive(Debug)]
 pub(crate) struct Cloud {
     opts: HeatOptions,
     stacks: Vec<Stack>,
     pub servers: Vec<Server>,
+    /// What the current request changed: stack, server and server group ids.
+    dirty_stacks: HashSet<String>,
+    dirty_servers: HashSet<String>,
+    dirty_rules: HashSet<String>,
+    /// Whether the current request changed anything (so a rollback must reload).
+    changed: bool,
+}
+
+/// A stored document that is not what this build wrote.
+fn corrupt(table: &str, id: &str, e: &serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(format!("{table} row {id} is not readable: {e}").into())
+}
+
+/// Writes the `dirty` ones of `items` (in their order, so that a reload lists them as they
+/// were) and deletes the dirty ids no longer there.
+fn write_docs<T: Serialize>(
+    store: &Store,
+    doc: Doc,
+    items: &[T],
+    id: impl Fn(&T) -> &String,
+    dirty: &mut HashSet<String>,
+) -> rusqlite::Result<()> {
+    for x in items.iter().filter(|x| dirty.contains(id(x))) {
+        let body = serde_json::to_string(x)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        store.put_doc(doc, id(x), &body)?;
+    }
+    for gone in dirty.drain() {
+        if !items.iter().any(|x| *id(x) == gone) {
+            store.delete_doc(doc, &gone)?;
+        }
+    }
+    Ok(())
 }
 
 impl Cloud {
-    pub(crate) fn new(opts: HeatOptions) -> Cloud {
-        Cloud {
-            opts,
-            stacks: Vec::new(),
-            servers: Vec::new(),
+    /// The state kept in `store` (empty for a new one), and the rules of its Nova server
+    /// groups.
+    pub(crate) fn load(
+        opts: HeatOptions,
+        store: &Store,
+    ) -> rusqlite::Result<(Cloud, HashMap<String, Rule>)> {
+        let mut stacks = Vec::new();
+        for (id, body) in store.docs(Doc::Stack)? {
+            stacks.push(serde_json::from_str(&body).map_err(|e| corrupt("heat_stacks", &id, &e))?);
         }
+        let mut servers = Vec::new();
+        for (id, body) in store.docs(Doc::Server)? {
+            servers
+                .push(serde_json::from_str(&body).map_err(|e| corrupt("nova_servers", &id, &e))?);
+        }
+        let rules = store.server_group_rules()?;
+        let cloud = Cloud {
+            opts,
+            stacks,
+            servers,
+            dirty_stacks: HashSet::new(),
+            dirty_servers: HashSet::new(),
+            dirty_rules: HashSet::new(),
+            changed: false,
+        };
+        Ok((cloud, rules))
+    }
+
+    /// Writes what the current request changed into `store` (in its transaction); true if
+    /// there was anything.
+    pub(crate) fn flush(
+        &mut self,
+        store: &Store,
+        rules: &HashMap<String, Rule>,
+    ) -> rusqlite::Result<bool> {
+        let changed = !(self.dirty_stacks.is_empty()
+            && self.dirty_servers.is_empty()
+            && self.dirty_rules.is_empty());
+        self.changed = changed;
+        write_docs(
+            store,
+            Doc::Stack,
+            &self.stacks,
+            |s| &s.id,
+            &mut self.dirty_stacks,
+        )?;
+        write_docs(
+            store,
+            Doc::Server,
+            &self.servers,
+            |s| &s.id,
+            &mut self.dirty_servers,
+        )?;
+        for id in self.dirty_rules.drain() {
+            store.put_server_group_rule(&id, rules.get(&id).copied())?;
+        }
+        Ok(changed)
+    }
+
+    /// Whether the request just ended changed this copy (and forgets it).
+    pub(crate) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Replaces this copy with the store's (after a rolled-back request that changed it).
+    pub(crate) fn reload(
+        &mut self,
+        store: &Store,
+        rules: &mut HashMap<String, Rule>,
+    ) -> rusqlite::Result<()> {
+        let (fresh, stored) = Cloud::load(self.opts.clone(), store)?;
+        *self = fresh;
+        *rules = stored;
+        Ok(())
     }
 }
 
@@ -124,10 +248,27 @@ pub(crate) fn heat_error(code: u16, ty: &str, message: impl Into<String>) -> Rep
             "This server could not verify that you are authorized to access the document you \
              requested.",
         ),
+        403 => ("Forbidden", "Access was denied to this resource."),
         404 => ("Not Found", "The resource could not be found."),
+        405 => (
+            "Method Not Allowed",
+            "The method is not allowed for this resource.",
+        ),
         409 => (
             "Conflict",
             "There was a conflict when trying to complete your request.",
+        ),
+        413 => (
+            "Request Entity Too Large",
+            "The body of your request was too large for this server.",
+        ),
+        507 => (
+            "Insufficient Storage",
+            "There was not enough space to save the resource.",
+        ),
+        415 => (
+            "Unsupported Media Type",
+            "The request media type is not supported by this server.",
         ),
         _ => (
             "Internal Server Error",
@@ -148,7 +289,7 @@ fn invalid(msg: impl Into<String>) -> Reply {
 }
 
 fn db<T>(r: rusqlite::Result<T>) -> Result<T, Reply> {
-    r.map_err(|e| heat_error(500, "DBError", e.to_string()))
+    r.map_err(|e| heat_error(db_status(&e), "DBError", e.to_string()))
 }
 
 // ---- templates ----
@@ -521,12 +662,16 @@ struct Op<'a> {
 }
 
 impl Op<'_> {
+    /// The stack `id`, to change (so it is marked as changed).
     fn stack(&mut self, id: &str) -> Option<&mut Stack> {
-        self.cloud.stacks.iter_mut().find(|s| s.id == id)
+        let s = self.cloud.stacks.iter_mut().find(|s| s.id == id)?;
+        self.cloud.dirty_stacks.insert(s.id.clone());
+        Some(s)
     }
 
     /// Sets (or, with `None`, removes) the rule of Nova server group `id`.
-    fn set_rule(&self, id: &str, rule: Option<Rule>) {
+    fn set_rule(&mut self, id: &str, rule: Option<Rule>) {
+        self.cloud.dirty_rules.insert(id.to_string());
         let mut rules = self
             .ctx
             .nova_rules
@@ -564,6 +709,7 @@ impl Op<'_> {
     ) -> String {
         let id = new_uuid();
         let now = self.ctx.now_ms;
+        self.cloud.dirty_stacks.insert(id.clone());
         self.cloud.stacks.push(Stack {
             id: id.clone(),
             name: name.to_string(),
@@ -812,8 +958,11 @@ impl Op<'_> {
                     updated_ms: now,
                 };
                 let _ = fname;
-                self.cloud.servers.retain(|s| s.id != id);
-                self.cloud.servers.push(server);
+                self.cloud.dirty_servers.insert(id.to_string());
+                match self.cloud.servers.iter_mut().find(|s| s.id == id) {
+                    Some(s) => *s = server,
+                    None => self.cloud.servers.push(server),
+                }
                 res.attrs = json!({"name": sname, "first_address": "10.0.0.2", "show": {"id": id}});
             }
             SERVER_GROUP => {
@@ -919,7 +1068,10 @@ impl Op<'_> {
 
     fn remove_resource(&mut self, r: &Res) {
         match r.ty.as_str() {
-            SERVER => self.cloud.servers.retain(|s| s.id != r.id),
+            SERVER => {
+                self.cloud.dirty_servers.insert(r.id.clone());
+                self.cloud.servers.retain(|s| s.id != r.id);
+            }
             SERVER_GROUP => {
                 self.set_rule(&r.id, None);
             }
@@ -1044,6 +1196,14 @@ fn read_body(m: &Map<String, Value>) -> Result<Parsed, Reply> {
     Ok((template, files, inputs))
 }
 
+/// Heat's rule for stack names: `[a-zA-Z][a-zA-Z0-9_.-]{0,254}`.
+fn valid_stack_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() <= 255
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
 fn not_found(what: &str) -> Reply {
     heat_error(
         404,
@@ -1052,7 +1212,8 @@ fn not_found(what: &str) -> Reply {
     )
 }
 
-/// `/orchestration/v1/{tenant}/stacks…`.
+/// `/orchestration/v1/{tenant}/stacks…`, with what it changed written to the store (in the
+/// request's transaction).
 pub(crate) fn dispatch(
     ctx: &Ctx,
     store: &Store,
@@ -1060,6 +1221,13 @@ pub(crate) fn dispatch(
     req: &Request,
     rest: &[&str],
 ) -> Handled {
+    let reply = route(ctx, store, cloud, req, rest);
+    let rules = ctx.nova_rules();
+    db(cloud.flush(store, &rules))?;
+    reply
+}
+
+fn route(ctx: &Ctx, store: &Store, cloud: &mut Cloud, req: &Request, rest: &[&str]) -> Handled {
     let token = req.header("x-auth-token").unwrap_or("");
     let t = db(valid_token(ctx, store, token))?
         .ok_or_else(|| heat_error(401, "HTTPUnauthorized", "Authentication required"))?;
@@ -1107,6 +1275,12 @@ pub(crate) fn dispatch(
                 .and_then(Value::as_str)
                 .ok_or_else(|| invalid("The stack_name is required"))?
                 .to_string();
+            if !valid_stack_name(&name) {
+                return Err(invalid(format!(
+                    "Invalid stack name {name} must contain only alphanumeric or \"_-.\" \
+                     characters, must start with alpha and must be 255 characters or less."
+                )));
+            }
             if op
                 .cloud
                 .stacks

@@ -127,6 +127,20 @@ impl ServerHandle {
         format!("{}://{a}", self.scheme)
     }
 
+    /// Who can reach the server, for its start-up message: loopback only (the default), one
+    /// address, or every interface.
+    pub fn reach(&self) -> String {
+        let ip = self.addr.ip();
+        let who = if ip.is_loopback() {
+            "loopback only: no other machine can reach it"
+        } else if ip.is_unspecified() {
+            "every interface: other machines can reach it"
+        } else {
+            "this address only: machines that can route to it can reach it"
+        };
+        format!("listening on {} ({who})", self.addr)
+    }
+
     /// Keystone: `http(s)://ADDR/identity/v3`.
     pub fn identity_url(&self) -> String {
         format!("{}/identity/v3", self.base_url())
@@ -238,18 +252,13 @@ impl App {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
         let result = store.transaction(
             |s| match segs.split_first() {
                 Some((&"identity", rest)) => keystone::dispatch(&ctx, s, req, rest),
                 Some((&"placement", rest)) => valet::dispatch(&ctx, s, req, rest),
-                Some((&"orchestration", rest)) => {
-                    let mut cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
-                    heat::dispatch(&ctx, s, &mut cloud, req, rest)
-                }
-                Some((&"compute", rest)) => {
-                    let cloud = self.cloud.lock().unwrap_or_else(|p| p.into_inner());
-                    nova::dispatch(&ctx, s, &cloud, req, rest)
-                }
+                Some((&"orchestration", rest)) => heat::dispatch(&ctx, s, &mut cloud, req, rest),
+                Some((&"compute", rest)) => nova::dispatch(&ctx, s, &cloud, req, rest),
                 _ => Err(valet_error(
                     errors::Kind::NotFound,
                     "The resource could not be found.",
@@ -257,9 +266,17 @@ impl App {
             },
             Result::is_ok,
         );
+        if cloud.take_changed() && !matches!(result, Ok(Ok(_))) {
+            // Rolled back after changing Heat's copy in memory: it goes back to what the
+            // store holds.
+            let mut rules = self.nova_rules.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = cloud.reload(&store, &mut rules) {
+                return store_failure(path, e);
+            }
+        }
         match result {
             Ok(Ok(r) | Err(r)) => r,
-            Err(e) => errors::valet_db(e),
+            Err(e) => store_failure(path, e),
         }
     }
 }
@@ -285,12 +302,97 @@ fn to_response(reply: Reply) -> Response {
     resp
 }
 
+/// A request refused before it reaches its service (a body too large, a body not JSON), with
+/// the error body of the service its path names (Valet's for any other path).
+fn refuse(path: &str, code: u16, message: String) -> Response {
+    let reply = match Service::of_path(path) {
+        Some(Service::Identity) => errors::keystone_error(code, message),
+        Some(Service::Heat) => heat::heat_error(
+            code,
+            if code == 413 {
+                "RequestEntityTooLarge"
+            } else {
+                "HTTPUnsupportedMediaType"
+            },
+            message,
+        ),
+        Some(Service::Nova) => nova::nova_error(code, message),
+        Some(Service::Valet) | None => valet_error(
+            if code == 413 {
+                errors::Kind::TooLarge
+            } else {
+                errors::Kind::MediaType
+            },
+            message,
+        ),
+    };
+    to_response(reply)
+}
+
+/// A transaction that could not begin or commit (the disk full, the file locked past the busy
+/// timeout), with the error body of the service the path names.
+fn store_failure(path: &str, e: rusqlite::Error) -> Reply {
+    match Service::of_path(path) {
+        Some(Service::Identity) => errors::keystone_db(e),
+        Some(Service::Heat) => heat::heat_error(errors::db_status(&e), "DBError", e.to_string()),
+        Some(Service::Nova) => nova::nova_error(errors::db_status(&e), e.to_string()),
+        Some(Service::Valet) | None => errors::valet_db(e),
+    }
+}
+
+/// Whether a request body of this `Content-Type` may be read as JSON: no type, or
+/// `application/json` or `application/*+json` (any parameters).
+fn json_media_type(content_type: Option<&HeaderValue>) -> bool {
+    let Some(v) = content_type else {
+        return true;
+    };
+    let Ok(v) = v.to_str() else {
+        return false;
+    };
+    let media = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
 async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-    };
     let path = parts.uri.path().to_string();
+    // A body declared too large is refused before it is read (the client, reading while it
+    // sends, sees the answer); one that grows too large without a length, once it has.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return refuse(
+            &path,
+            413,
+            format!("The request body is larger than {MAX_BODY} bytes."),
+        );
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return refuse(
+            &path,
+            413,
+            format!("The request body is larger than {MAX_BODY} bytes."),
+        );
+    };
+    if !bytes.is_empty() && !json_media_type(parts.headers.get(header::CONTENT_TYPE)) {
+        let ct = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return refuse(
+            &path,
+            415,
+            format!("The request media type {ct} is not supported: send application/json."),
+        );
+    }
     match app.fault(&path) {
         Some(FaultKind::Error500) => {
             return (
@@ -363,6 +465,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .transaction(|s| keystone::bootstrap(s, &opts.admin), Result::is_ok)
         .and_then(|r| r)
         .map_err(store_err)?;
+    let (cloud, rules) = heat::Cloud::load(opts.heat.clone(), &store).map_err(store_err)?;
     let listener =
         std::net::TcpListener::bind(opts.listen).map_err(|source| ServerError::Bind {
             addr: opts.listen,
@@ -385,8 +488,8 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
     let app = Arc::new(App {
         store: Mutex::new(store),
         faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
-        cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
-        nova_rules: Arc::new(Mutex::new(HashMap::new())),
+        cloud: Mutex::new(cloud),
+        nova_rules: Arc::new(Mutex::new(rules)),
         inventory: Arc::new(opts.inventory),
         token_ttl_ms: ttl,
         addr,

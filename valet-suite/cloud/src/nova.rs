@@ -6,19 +6,21 @@
 use serde_json::{Value, json};
 
 use crate::engine::FLAVORS;
-use crate::errors::{Handled, Reply};
+use crate::errors::{Handled, Reply, db_status};
 use crate::heat::{Cloud, IMAGE, NETWORK, Server};
 use crate::keystone::{is_admin, iso8601, valid_token};
 use crate::request::{Ctx, Request};
 use crate::store::Store;
 
 /// Nova's error body: `{"<kind>": {"code", "message"}}`.
-fn nova_error(code: u16, message: impl Into<String>) -> Reply {
+pub(crate) fn nova_error(code: u16, message: impl Into<String>) -> Reply {
     let kind = match code {
         400 => "badRequest",
         401 => "unauthorized",
         403 => "forbidden",
         404 => "itemNotFound",
+        413 => "overLimit",
+        415 => "badMediaType",
         _ => "computeFault",
     };
     Reply::json(
@@ -118,7 +120,7 @@ pub(crate) fn dispatch(
         ["v2.1"] => return Ok(Reply::json(200, json!({ "version": version }))),
         _ => {}
     }
-    let db = |e: rusqlite::Error| nova_error(500, e.to_string());
+    let db = |e: rusqlite::Error| nova_error(db_status(&e), e.to_string());
     let token = req.header("x-auth-token").unwrap_or("");
     let t = valid_token(ctx, store, token)
         .map_err(db)?

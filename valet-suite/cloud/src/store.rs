@@ -5,12 +5,13 @@
 //! transaction, committed when it succeeds and rolled back when it answers an error, so a
 //! failed request leaves nothing half done.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
-use crate::engine::Demand;
+use crate::engine::{Demand, Kind, Level, Rule};
 
 /// The schema, created if absent.
 const SCHEMA: &str = "
@@ -41,7 +42,32 @@ CREATE TABLE IF NOT EXISTS placements (
     reserved INTEGER NOT NULL, metadata TEXT NOT NULL, vcpus INTEGER NOT NULL,
     memory_mb INTEGER NOT NULL, disk_gb INTEGER NOT NULL, groups TEXT NOT NULL,
     UNIQUE (plan_id, orchestration_id));
+CREATE TABLE IF NOT EXISTS heat_stacks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nova_servers (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nova_server_groups (
+    id TEXT PRIMARY KEY, policy TEXT NOT NULL, level TEXT NOT NULL);
 ";
+
+/// The tables that keep Heat's and Nova's objects as JSON documents (the heat module owns
+/// their shape), in the order they were made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Doc {
+    /// Heat's stacks, nested ones included.
+    Stack,
+    /// Nova's servers.
+    Server,
+}
+
+impl Doc {
+    fn table(self) -> &'static str {
+        match self {
+            Doc::Stack => "heat_stacks",
+            Doc::Server => "nova_servers",
+        }
+    }
+}
 
 /// A Keystone project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,11 +230,25 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        if path.is_some() {
+            // Write-ahead log: readers of the file (another process, `sqlite3`) never block a
+            // write. `synchronous = FULL` syncs the log at every commit, so a request answered
+            // 2xx is on disk before its answer is sent: it survives the process killed
+            // (`kill -9`) and the machine losing power, not only a clean stop.
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("the store cannot use a write-ahead log (journal mode {mode})").into(),
+                ));
+            }
+            conn.execute_batch("PRAGMA synchronous = FULL")?;
+        }
         conn.execute_batch(SCHEMA)?;
         Ok(Store { conn })
     }
 
-    /// Runs `f` in a transaction: committed if `f` answers a success, rolled back otherwise.
+    /// Runs `f` in a transaction: committed if `f` answers a success, rolled back otherwise. A
+    /// commit that fails (a full disk) rolls back too, so the next request starts clean.
     pub fn transaction<R>(
         &mut self,
         f: impl FnOnce(&mut Store) -> R,
@@ -217,11 +257,23 @@ impl Store {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = f(self);
         if success(&r) {
-            self.conn.execute_batch("COMMIT")?;
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                self.rollback()?;
+                return Err(e);
+            }
         } else {
-            self.conn.execute_batch("ROLLBACK")?;
+            self.rollback()?;
         }
         Ok(r)
+    }
+
+    /// Rolls back the open transaction, if SQLite has not already (as it may after an I/O
+    /// error or a full disk).
+    fn rollback(&self) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK")
     }
 
     // ---- Keystone ----
@@ -648,6 +700,72 @@ impl Store {
     pub fn delete_placement(&self, id: &str) -> rusqlite::Result<()> {
         self.conn
             .execute("DELETE FROM placements WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    // ---- Heat's stacks, Nova's servers and server groups ----
+
+    /// Every document of `doc`, `(id, JSON)`, in the order they were first written.
+    pub fn docs(&self, doc: Doc) -> rusqlite::Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT id, body FROM {} ORDER BY seq",
+            doc.table()
+        ))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+    }
+
+    /// Writes a document, keeping its place if it was there.
+    pub fn put_doc(&self, doc: Doc, id: &str, body: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            &format!(
+                "INSERT INTO {} (id, body) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                doc.table()
+            ),
+            [id, body],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_doc(&self, doc: Doc, id: &str) -> rusqlite::Result<()> {
+        self.conn
+            .execute(&format!("DELETE FROM {} WHERE id = ?1", doc.table()), [id])?;
+        Ok(())
+    }
+
+    /// The rules of Nova's server groups, by id.
+    pub fn server_group_rules(&self) -> rusqlite::Result<HashMap<String, Rule>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, policy, level FROM nova_server_groups")?;
+        let rows = st.query_map([], |r| {
+            let (id, policy, level): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let bad = |i, what: &str| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    format!("not a {what}").into(),
+                )
+            };
+            let kind = Kind::parse(&policy).ok_or_else(|| bad(1, "policy"))?;
+            let level = Level::parse(&level).ok_or_else(|| bad(2, "level"))?;
+            Ok((id, Rule { kind, level }))
+        })?;
+        rows.collect()
+    }
+
+    /// Sets (or, with `None`, removes) the rule of a Nova server group.
+    pub fn put_server_group_rule(&self, id: &str, rule: Option<Rule>) -> rusqlite::Result<()> {
+        match rule {
+            Some(r) => self.conn.execute(
+                "INSERT INTO nova_server_groups (id, policy, level) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET policy = excluded.policy, level = excluded.level",
+                [id, r.kind.name(), r.level.name()],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM nova_server_groups WHERE id = ?1", [id])?,
+        };
         Ok(())
     }
 }

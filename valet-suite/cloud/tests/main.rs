@@ -4,10 +4,14 @@
 
 mod common;
 
+mod server_disk_full;
 mod server_engine;
 mod server_heat;
 mod server_heat_properties;
+mod server_hostile;
 mod server_keystone;
+mod server_kill;
+mod server_load;
 mod server_openstack_client;
 mod server_restart;
 mod server_valet;

@@ -8,7 +8,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use valet_cloud::{HeatOptions, ServerOptions, start};
 
-use crate::common::http::{Resp, client, get, token};
+use crate::common::http::{Resp, client, get, server_hosts, token};
 
 struct Cloud {
     c: Client,
@@ -86,18 +86,8 @@ impl Cloud {
     }
 
     fn hosts(&self) -> HashMap<String, String> {
-        let (status, body) = get(&self.c, &format!("{}/servers/detail", self.nova), &self.tok);
-        assert_eq!(status, 200);
-        body["servers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                (
-                    s["name"].as_str().unwrap().to_string(),
-                    s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string(),
-                )
-            })
+        server_hosts(&self.c, &self.nova, &self.tok)
+            .into_iter()
             .collect()
     }
 }

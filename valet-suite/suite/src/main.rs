@@ -396,6 +396,7 @@ fn serve(
         None => None,
     };
     let store = db.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
+    eprintln!("valet-suite: {}", server.reach());
     eprintln!(
         "valet-suite: identity (Keystone v3): {}",
         server.identity_url()

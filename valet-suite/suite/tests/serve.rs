@@ -23,8 +23,11 @@ fn serve_runs_until_sigterm_and_keeps_its_file() {
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let mut identity = None;
         let mut saw_credentials = false;
+        let mut saw_reach = false;
         for line in lines.by_ref() {
             let line = line.unwrap();
+            saw_reach |= line.starts_with("valet-suite: listening on 127.0.0.1:")
+                && line.ends_with("(loopback only: no other machine can reach it)");
             if let Some(u) = line.strip_prefix("valet-suite: identity (Keystone v3): ") {
                 identity = Some(u.to_string());
             }
@@ -39,6 +42,7 @@ fn serve_runs_until_sigterm_and_keeps_its_file() {
         }
         let identity = identity.expect("the identity URL on stderr");
         assert!(saw_credentials);
+        assert!(saw_reach, "serve says it listens on loopback only");
         let c = client();
         let (tok, _) = token(&c, &identity);
         let valet = identity.replace("/identity/v3", "/placement/v1");

@@ -1,6 +1,7 @@
 //! Talking to the embedded server over real HTTP with a blocking client (on the test thread,
 //! never inside the server's runtime).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, RequestBuilder};
@@ -78,4 +79,37 @@ pub fn get(c: &Client, url: &str, tok: &str) -> (u16, Value) {
     let r = c.get(url).header("X-Auth-Token", tok).send().unwrap();
     let status = r.status().as_u16();
     (status, r.json().unwrap_or(Value::Null))
+}
+
+/// `(name, OS-EXT-SRV-ATTR:host)` of every server Nova at `nova` (`…/compute/v2.1`) lists in
+/// detail, asserting a 200.
+pub fn server_hosts(c: &Client, nova: &str, tok: &str) -> Vec<(String, String)> {
+    let (status, body) = get(c, &format!("{nova}/servers/detail"), tok);
+    assert_eq!(status, 200, "{body}");
+    body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The names under `key` in the list at `url`, asserting none is there twice.
+pub fn names(c: &Client, url: &str, tok: &str, list: &str, key: &str) -> BTreeSet<String> {
+    let (status, body) = get(c, url, tok);
+    assert_eq!(status, 200, "{body}");
+    let all: Vec<String> = body[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[key].as_str().unwrap().to_string())
+        .collect();
+    let set: BTreeSet<String> = all.iter().cloned().collect();
+    assert_eq!(set.len(), all.len(), "a row twice in {url}");
+    set
 }
