@@ -497,3 +497,82 @@ pub fn synthetic_slow(
     }
     Ok(s)
 }
+
+/// The module of [`fails_on`]'s class.
+pub const FAILS_ON_MODULE: &str = "demo.test_fails_on";
+
+/// A class whose `test_nth` fails on its N-th run and passes on every other, beside
+/// `test_steady` (always passes) and `test_broken` (always fails): the test hook for
+/// `--until-failure` and for a rerun that fixes some failures.
+///
+/// Runs of `test_nth` are counted in the process, or, with a counter file, in that file (a
+/// decimal number, absent meaning 0), so successive processes count on.
+#[derive(Debug)]
+pub struct FailsOn {
+    n: u64,
+    runs: std::sync::atomic::AtomicU64,
+    counter: Option<std::path::PathBuf>,
+}
+
+impl FailsOn {
+    /// This run's number of `test_nth`, from 1.
+    fn count(&self) -> Result<u64, Failure> {
+        use std::sync::atomic::Ordering;
+        let Some(path) = &self.counter else {
+            return Ok(self.runs.fetch_add(1, Ordering::SeqCst) + 1);
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Failure::error(format!("{}: {e}", path.display()))),
+        };
+        let before: u64 = match text.trim() {
+            "" => 0,
+            t => t
+                .parse()
+                .map_err(|_| Failure::error(format!("{}: not a number", path.display())))?,
+        };
+        std::fs::write(path, format!("{}\n", before + 1))
+            .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
+        Ok(before + 1)
+    }
+}
+
+impl TestClass for FailsOn {
+    fn module(&self) -> &str {
+        FAILS_ON_MODULE
+    }
+    fn name(&self) -> &str {
+        "FailsOn"
+    }
+    fn tests(&self) -> Vec<TestDef<Self>> {
+        vec![
+            TestDef::new("test_broken", |_, _| {
+                Err(Failure::assertion("this test always fails"))
+            }),
+            TestDef::new("test_nth", |c: &FailsOn, _| {
+                let run = c.count()?;
+                if run == c.n {
+                    Err(Failure::assertion(format!(
+                        "run {run} of this test, the one it fails on"
+                    )))
+                } else {
+                    Ok(())
+                }
+            }),
+            TestDef::new("test_steady", |_, _| Ok(())),
+        ]
+    }
+}
+
+/// The suite of one [`FailsOn`] class: `test_nth` fails on its `n`-th run, counted in the
+/// process or in `counter`.
+pub fn fails_on(n: u64, counter: Option<std::path::PathBuf>) -> Result<Suite, SpecError> {
+    let mut s = Suite::new();
+    s.add(FailsOn {
+        n,
+        runs: std::sync::atomic::AtomicU64::new(0),
+        counter,
+    })?;
+    Ok(s)
+}
