@@ -561,7 +561,11 @@ fn open_store(habits: &HabitArgs) -> anyhow::Result<Option<Store>> {
     match &habits.store {
         Some(dir) => match Store::open(dir) {
             Err(StoreError::NotFound(_)) => {
-                Ok(Some(Store::init(dir).with_context(|| {
+                let create = || -> anyhow::Result<Store> {
+                    std::fs::create_dir_all(dir)?;
+                    Ok(Store::init(dir)?)
+                };
+                Ok(Some(create().with_context(|| {
                     format!("creating a run store in {}", dir.display())
                 })?))
             }
