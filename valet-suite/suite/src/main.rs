@@ -41,7 +41,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
-use subunit_emitter::StreamWriter;
+use subunit_emitter::{Delivery, StreamWriter};
 use subunit_runs::store::{LoadOptions, Store, StoreError};
 use tempest_framework::config::{Sources, sample};
 use tempest_framework::examples::{self, Journal};
@@ -596,6 +596,18 @@ impl Run<'_> {
     /// and, with a store, into the store as it is written (a pipe read by a thread that
     /// stores it, as `stestr run` loads its workers' streams).
     fn once(&self, selection: &Selection, opts: &RunOptions) -> anyhow::Result<RunSummary> {
+        // The output first: when it cannot be opened, nothing is stored.
+        let output = if self.subunit {
+            let out = StreamWriter::stdout().context("opening stdout")?;
+            let delivery = out.delivery();
+            Output::Subunit(out.finish()?, delivery)
+        } else {
+            Output::Live(Box::new(
+                live::stdout_trace(self.color)
+                    .context("opening stdout")?
+                    .with_progress(Box::new(subunit_progress::Progress::stderr_if_terminal())),
+            ))
+        };
         std::thread::scope(|s| {
             let (copy, recorder) = match self.store {
                 Some(store) => {
@@ -614,38 +626,28 @@ impl Run<'_> {
                 }
                 None => (None, None),
             };
+            // Dropping the copy (at the end of the run) ends the store's stream.
             let copy = OptionalWriter(copy);
-            let ran = if self.subunit {
-                let out = StreamWriter::stdout().context("opening stdout")?;
-                let delivery = out.delivery();
-                let file = out.finish()?;
-                let writer = StreamWriter::new(live::Tee::new(file, copy), delivery);
-                let ran = tempest_framework::run(
+            let config = Arc::clone(&self.config);
+            let ran = match output {
+                Output::Subunit(file, delivery) => {
+                    let writer = StreamWriter::new(live::Tee::new(file, copy), delivery);
+                    let ran = tempest_framework::run(self.suite, selection, config, &writer, opts);
+                    let finished = writer.finish().map(|tee| drop(tee.into_first()));
+                    ran.map_err(anyhow::Error::from)
+                        .and_then(|s| finished.map(|()| s).map_err(anyhow::Error::from))
+                }
+                Output::Live(trace) => live::run_traced_copy(
                     self.suite,
                     selection,
-                    Arc::clone(&self.config),
-                    &writer,
+                    config,
                     opts,
-                );
-                // Closing the copy ends the store's stream.
-                let finished = writer.finish().map(|tee| drop(tee.into_first()));
-                ran.map_err(anyhow::Error::from)
-                    .and_then(|s| finished.map(|()| s).map_err(anyhow::Error::from))
-            } else {
-                let trace = live::stdout_trace(self.color)
-                    .context("opening stdout")?
-                    .with_progress(Box::new(subunit_progress::Progress::stderr_if_terminal()));
-                live::run_traced_copy(
-                    self.suite,
-                    selection,
-                    Arc::clone(&self.config),
-                    opts,
-                    trace,
+                    *trace,
                     io::stderr(),
                     copy,
                 )
                 .map(|t| t.summary)
-                .map_err(anyhow::Error::from)
+                .map_err(anyhow::Error::from),
             };
             if let (Some(store), Some(recorder)) = (self.store, recorder) {
                 let loaded = recorder
@@ -662,6 +664,14 @@ impl Run<'_> {
             ran
         })
     }
+}
+
+/// Where a run's stream is shown.
+enum Output {
+    /// The stream itself, on stdout.
+    Subunit(std::fs::File, Delivery),
+    /// The live trace.
+    Live(Box<live::Trace<std::io::BufWriter<std::fs::File>>>),
 }
 
 /// A writer that may be absent (then it takes everything and keeps nothing).
