@@ -485,6 +485,16 @@ pub fn synthetic_slow(
     fail_every: usize,
     sleep: Duration,
 ) -> Result<Suite, SpecError> {
+    synthetic_with(classes, tests, fail_every, |_| sleep)
+}
+
+/// The synthetic suite, every test of class `c` sleeping `sleep(c)`.
+fn synthetic_with(
+    classes: usize,
+    tests: usize,
+    fail_every: usize,
+    sleep: impl Fn(usize) -> Duration,
+) -> Result<Suite, SpecError> {
     let mut s = Suite::new();
     for c in 0..classes {
         s.add(Synthetic {
@@ -492,10 +502,30 @@ pub fn synthetic_slow(
             name: format!("Class{c:05}"),
             tests,
             fail_every,
-            sleep,
+            sleep: sleep(c),
         })?;
     }
     Ok(s)
+}
+
+/// A weight in `[0.01, 1]` for class `c`, by a well-mixed hash of `c` (SplitMix64's
+/// finaliser), so no pattern lines up with the workers.
+pub fn class_weight(c: usize) -> f64 {
+    let mut h = (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    0.01 + (h % 1000) as f64 / 1000.0 * 0.99
+}
+
+/// [`synthetic`] whose classes take different times: every test of class `c` sleeps
+/// `max_sleep` times [`class_weight`]`(c)` (the suite to balance workers on).
+pub fn synthetic_weighted(
+    classes: usize,
+    tests: usize,
+    max_sleep: Duration,
+) -> Result<Suite, SpecError> {
+    synthetic_with(classes, tests, 0, |c| max_sleep.mul_f64(class_weight(c)))
 }
 
 /// The module of [`fails_on`]'s class.

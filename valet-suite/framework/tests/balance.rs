@@ -13,17 +13,12 @@ use tempest_framework::examples;
 use tempest_framework::schedule::{self, spread};
 use tempest_framework::{Config, RunOptions, Selection, Suite};
 
-/// Every test of class `c` takes the same time, 0.02 to 2.0 s, by a hash of `c`: classes
-/// differ, as an API class of quick calls and a scenario class of stacks do.
+/// Every test of class `c` takes the same time, 0.02 to 2.0 s ([`examples::class_weight`]):
+/// classes differ, as an API class of quick calls and a scenario class of stacks do.
 fn class_times(suite: &Suite) -> HashMap<String, f64> {
     let mut times = HashMap::new();
     for c in 0..suite.class_count() {
-        // SplitMix64's finaliser: well mixed, so no pattern lines up with the workers.
-        let mut h = (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        h ^= h >> 31;
-        let t = 0.02 + (h % 1000) as f64 / 1000.0 * 1.98;
+        let t = 2.0 * examples::class_weight(c);
         for test in suite.tests_of(c) {
             times.insert(test.id.clone(), t);
         }

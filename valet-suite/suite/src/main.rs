@@ -60,8 +60,10 @@ struct Cli {
     /// `discover` and `run` test the embedded Valet server), `examples` (the lifecycle
     /// examples), `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test
     /// of a class fails; every test sleeps SLEEP_MS milliseconds first) or
-    /// `fails-on:N[:COUNTER_FILE]` (a test that fails on its N-th run, counted in the process
-    /// or in COUNTER_FILE, beside one that always passes and one that always fails).
+    /// `weighted:CLASSES:TESTS:MAX_MS` (every test of a class sleeps a share of MAX_MS that
+    /// differs by class) or `fails-on:N[:COUNTER_FILE]` (a test that fails on its N-th run,
+    /// counted in the process or in COUNTER_FILE, beside one that always passes and one that
+    /// always fails).
     #[arg(long, global = true, default_value = "valet")]
     suite: String,
     /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
@@ -250,6 +252,14 @@ impl SelectArgs {
     }
 }
 
+/// The `:`-separated numbers of a `--suite` spec.
+fn numbers(rest: &str, spec: &str, expected: &str) -> anyhow::Result<Vec<u64>> {
+    rest.split(':')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--suite {spec}: expected {expected}"))
+}
+
 fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     if spec == "valet" {
         return Ok(valet_tests::suite(Arc::new(
@@ -261,11 +271,7 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     }
     const SYNTHETIC: &str = "synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]";
     if let Some(rest) = spec.strip_prefix("synthetic:") {
-        let n: Vec<u64> = rest
-            .split(':')
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("--suite {spec}: expected {SYNTHETIC}"))?;
+        let n = numbers(rest, spec, SYNTHETIC)?;
         let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
         let (c, t, f, ms) = match n[..] {
             [c, t] => (c, t, 0, 0),
@@ -280,6 +286,19 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
             Duration::from_millis(ms),
         )?);
     }
+    const WEIGHTED: &str = "weighted:CLASSES:TESTS:MAX_MS";
+    if let Some(rest) = spec.strip_prefix("weighted:") {
+        let n = numbers(rest, spec, WEIGHTED)?;
+        let [c, t, ms] = n[..] else {
+            bail!("--suite {spec}: expected {WEIGHTED}");
+        };
+        let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
+        return Ok(examples::synthetic_weighted(
+            size(c)?,
+            size(t)?,
+            Duration::from_millis(ms),
+        )?);
+    }
     const FAILS_ON: &str = "fails-on:N[:COUNTER_FILE]";
     if let Some(rest) = spec.strip_prefix("fails-on:") {
         let (n, counter) = match rest.split_once(':') {
@@ -291,7 +310,7 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
             .with_context(|| format!("--suite {spec}: expected {FAILS_ON}"))?;
         return Ok(examples::fails_on(n, counter)?);
     }
-    bail!("unknown suite {spec:?}: expected valet, examples, {SYNTHETIC} or {FAILS_ON}")
+    bail!("unknown suite {spec:?}: expected valet, examples, {SYNTHETIC}, {WEIGHTED} or {FAILS_ON}")
 }
 
 /// What the Valet suite tests: the configured cloud, or, when no identity endpoint is

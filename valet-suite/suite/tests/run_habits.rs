@@ -298,3 +298,48 @@ fn random_order_prints_its_seed_and_the_seed_replays_it() {
     let other = (seed.parse::<u64>().unwrap() + 1).to_string();
     assert_ne!(started(&run(&["--seed", &other])), order);
 }
+
+/// Each worker's time from the live trace's "Worker Balance" section, in seconds.
+fn worker_balance(o: &Output) -> Vec<f64> {
+    let re =
+        regex::Regex::new(r"(?m)^ - Worker \d+ \(\d+ tests\) => (\d+):(\d+):([\d.]+)$").unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let times: Vec<f64> = re
+        .captures_iter(&out)
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<f64>().unwrap();
+            n(1) * 3600.0 + n(2) * 60.0 + n(3)
+        })
+        .collect();
+    assert!(!times.is_empty(), "no worker balance in\n{out}");
+    times
+}
+
+/// A real run, twice, on a suite whose classes sleep for times that differ by class: the first
+/// has no history (round-robin), the second deals by the times the first stored. The spread
+/// of the trace's worker-balance section falls well below the first's.
+#[test]
+fn history_evens_the_worker_balance_out() {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().to_str().unwrap();
+    let args = ["run", "-w", "4", "--store", store];
+    let suite = "weighted:16:4:150";
+    let blind = valet(work.path(), suite, &args);
+    assert_eq!(blind.status.code(), Some(0), "{}", text(&blind));
+    let timed = valet(work.path(), suite, &args);
+    assert_eq!(timed.status.code(), Some(0), "{}", text(&timed));
+    let spread = |v: &[f64]| {
+        v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+    };
+    let (a, b) = (worker_balance(&blind), worker_balance(&timed));
+    eprintln!(
+        "worker balance: without history {a:.3?} (spread {:.3} s), with history {b:.3?} \
+         (spread {:.3} s)",
+        spread(&a),
+        spread(&b)
+    );
+    assert!(
+        spread(&b) * 3.0 < spread(&a),
+        "with history {b:?}, without {a:?}"
+    );
+}
