@@ -21,6 +21,7 @@ mod mime_python;
 mod output;
 mod replay;
 mod stats;
+mod store_gaps;
 mod store_kill;
 mod store_stestr;
 mod tags;

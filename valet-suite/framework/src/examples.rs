@@ -485,6 +485,16 @@ pub fn synthetic_slow(
     fail_every: usize,
     sleep: Duration,
 ) -> Result<Suite, SpecError> {
+    synthetic_with(classes, tests, fail_every, |_| sleep)
+}
+
+/// The synthetic suite, every test of class `c` sleeping `sleep(c)`.
+fn synthetic_with(
+    classes: usize,
+    tests: usize,
+    fail_every: usize,
+    sleep: impl Fn(usize) -> Duration,
+) -> Result<Suite, SpecError> {
     let mut s = Suite::new();
     for c in 0..classes {
         s.add(Synthetic {
@@ -492,8 +502,107 @@ pub fn synthetic_slow(
             name: format!("Class{c:05}"),
             tests,
             fail_every,
-            sleep,
+            sleep: sleep(c),
         })?;
     }
+    Ok(s)
+}
+
+/// A weight in `[0.01, 1]` for class `c`, by a well-mixed hash of `c` (SplitMix64's
+/// finaliser), so no pattern lines up with the workers.
+pub fn class_weight(c: usize) -> f64 {
+    let mut h = (c as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    0.01 + (h % 1000) as f64 / 1000.0 * 0.99
+}
+
+/// [`synthetic`] whose classes take different times: every test of class `c` sleeps
+/// `max_sleep` times [`class_weight`]`(c)` (the suite to balance workers on).
+pub fn synthetic_weighted(
+    classes: usize,
+    tests: usize,
+    max_sleep: Duration,
+) -> Result<Suite, SpecError> {
+    synthetic_with(classes, tests, 0, |c| max_sleep.mul_f64(class_weight(c)))
+}
+
+/// The module of [`fails_on`]'s class.
+pub const FAILS_ON_MODULE: &str = "demo.test_fails_on";
+
+/// A class whose `test_nth` fails on its N-th run and passes on every other, beside
+/// `test_steady` (always passes) and `test_broken` (always fails): the test hook for
+/// `--until-failure` and for a rerun that fixes some failures.
+///
+/// Runs of `test_nth` are counted in the process, or, with a counter file, in that file (a
+/// decimal number, absent meaning 0), so successive processes count on.
+#[derive(Debug)]
+pub struct FailsOn {
+    n: u64,
+    runs: std::sync::atomic::AtomicU64,
+    counter: Option<std::path::PathBuf>,
+}
+
+impl FailsOn {
+    /// This run's number of `test_nth`, from 1.
+    fn count(&self) -> Result<u64, Failure> {
+        use std::sync::atomic::Ordering;
+        let Some(path) = &self.counter else {
+            return Ok(self.runs.fetch_add(1, Ordering::SeqCst) + 1);
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Failure::error(format!("{}: {e}", path.display()))),
+        };
+        let before: u64 = match text.trim() {
+            "" => 0,
+            t => t
+                .parse()
+                .map_err(|_| Failure::error(format!("{}: not a number", path.display())))?,
+        };
+        std::fs::write(path, format!("{}\n", before + 1))
+            .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
+        Ok(before + 1)
+    }
+}
+
+impl TestClass for FailsOn {
+    fn module(&self) -> &str {
+        FAILS_ON_MODULE
+    }
+    fn name(&self) -> &str {
+        "FailsOn"
+    }
+    fn tests(&self) -> Vec<TestDef<Self>> {
+        vec![
+            TestDef::new("test_broken", |_, _| {
+                Err(Failure::assertion("this test always fails"))
+            }),
+            TestDef::new("test_nth", |c: &FailsOn, _| {
+                let run = c.count()?;
+                if run == c.n {
+                    Err(Failure::assertion(format!(
+                        "run {run} of this test, the one it fails on"
+                    )))
+                } else {
+                    Ok(())
+                }
+            }),
+            TestDef::new("test_steady", |_, _| Ok(())),
+        ]
+    }
+}
+
+/// The suite of one [`FailsOn`] class: `test_nth` fails on its `n`-th run, counted in the
+/// process or in `counter`.
+pub fn fails_on(n: u64, counter: Option<std::path::PathBuf>) -> Result<Suite, SpecError> {
+    let mut s = Suite::new();
+    s.add(FailsOn {
+        n,
+        runs: std::sync::atomic::AtomicU64::new(0),
+        counter,
+    })?;
     Ok(s)
 }

@@ -26,7 +26,8 @@
 //! - [`TestDef`]: a test and its decorators (`idempotent_id`, `attr`, `services`,
 //!   `skip_because`, `related_bug`), giving ids `module.Class.method[attrs]`.
 //! - [`Suite`]: the classes, in loader order. [`Filters`] and [`Partition`] select from it.
-//! - [`run()`]: `exists` for every selected test, then the classes on `N` workers.
+//! - [`run()`]: `exists` for every selected test, then the classes on `N` workers, dealt by
+//!   their recorded times when there are any ([`schedule`]).
 //! - [`live::run_traced`]: the same run, its stream shown as it is written by subunit-trace's
 //!   sink, the one renderer.
 //! - [`config`]: `tempest.conf` found and read as Tempest reads it, options registered per group
@@ -100,6 +101,7 @@ mod guard;
 pub mod lifecycle;
 pub mod live;
 pub mod runner;
+pub mod schedule;
 pub mod select;
 pub mod services;
 pub mod spec;
@@ -117,6 +119,7 @@ pub use lifecycle::{
     ResourcesSetUp, SkipChecked, SkipCx, Stage, TestClass, TestInfo, TestOutcome,
 };
 pub use runner::{LogSink, RunError, RunOptions, RunSummary, run};
+pub use schedule::Plan;
 pub use select::{Filters, Group, Partition, SelectError, Selection};
 pub use spec::{Bug, BugTracker, SpecError, TestDef, TestFn};
 pub use suite::Suite;

@@ -73,11 +73,31 @@ pub fn run_traced<O, E>(
     config: Arc<Config>,
     opts: &RunOptions,
     trace: Trace<O>,
-    mut err: E,
+    err: E,
 ) -> Result<Traced, LiveError>
 where
     O: Write + Send,
     E: Write + Send,
+{
+    run_traced_copy(suite, selection, config, opts, trace, err, io::sink())
+}
+
+/// [`run_traced`], with every byte of the stream also written to `copy` as the view gets it
+/// (a [`Tee`]'s second writer: its errors do not stop the run). `copy` is dropped when the run
+/// ends, so a pipe's reader sees the end of the stream.
+pub fn run_traced_copy<O, E, C>(
+    suite: &Suite,
+    selection: &Selection,
+    config: Arc<Config>,
+    opts: &RunOptions,
+    trace: Trace<O>,
+    mut err: E,
+    copy: C,
+) -> Result<Traced, LiveError>
+where
+    O: Write + Send,
+    E: Write + Send,
+    C: Write + Send,
 {
     let (reader, pipe) = io::pipe().map_err(LiveError::Pipe)?;
     std::thread::scope(|s| {
@@ -85,10 +105,10 @@ where
             .name("valet-trace".to_owned())
             .spawn_scoped(s, move || trace.run(reader, &mut err))
             .map_err(LiveError::Pipe)?;
-        let writer = StreamWriter::new(pipe, Delivery::Live);
+        let writer = StreamWriter::new(Tee::new(pipe, copy), Delivery::Live);
         let ran = runner::run(suite, selection, config, &writer, opts);
         // Closing the pipe ends the view's stream.
-        let closed = writer.finish().map(drop);
+        let closed = writer.finish().map(|tee| drop(tee.into_first()));
         let shown = view.join().map_err(|p| {
             LiveError::TraceThread(
                 p.downcast_ref::<&str>()
@@ -105,4 +125,59 @@ where
             trace_code,
         })
     })
+}
+
+/// A writer that writes everything to `first` and a copy to `second`. Errors of `first` are
+/// the writer's; the first error of `second` is kept ([`Tee::second_error`]) and `second` is
+/// then dropped, so a failing copy (a store that could not keep the run) does not stop what
+/// writes to `first`.
+#[derive(Debug)]
+pub struct Tee<A, B> {
+    first: A,
+    second: Option<B>,
+    second_error: Option<io::Error>,
+}
+
+impl<A: Write, B: Write> Tee<A, B> {
+    /// Both writers.
+    pub fn new(first: A, second: B) -> Self {
+        Tee {
+            first,
+            second: Some(second),
+            second_error: None,
+        }
+    }
+
+    /// The error that stopped the copy, if any.
+    pub fn second_error(&self) -> Option<&io::Error> {
+        self.second_error.as_ref()
+    }
+
+    /// The first writer; the second is dropped (closing a pipe).
+    pub fn into_first(self) -> A {
+        self.first
+    }
+
+    fn copy_to_second(&mut self, f: impl FnOnce(&mut B) -> io::Result<()>) {
+        if let Some(w) = self.second.as_mut()
+            && let Err(e) = f(w)
+        {
+            self.second_error = Some(e);
+            self.second = None;
+        }
+    }
+}
+
+impl<A: Write, B: Write> Write for Tee<A, B> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.first.write(buf)?;
+        self.copy_to_second(|w| w.write_all(&buf[..n]));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.first.flush()?;
+        self.copy_to_second(|w| w.flush());
+        Ok(())
+    }
 }

@@ -1,8 +1,11 @@
 //! Running a selection: workers on crossbeam, one shared stream writer.
 //!
-//! Classes are dealt whole to the workers, round-robin in selection order (as stestr deals
-//! groups it has no timings for); each worker runs its classes' lifecycles and tests in turn, so
-//! a class never splits across workers (stestr's `group_regex` for Tempest does the same).
+//! Classes are dealt whole to the workers by [`schedule::plan`]: by their recorded times when
+//! [`RunOptions::times`] has any (so the workers' expected times even out, as stestr's
+//! scheduler does with its times database), else round-robin in selection order (as stestr
+//! deals groups it has no timings for); each worker runs its classes' lifecycles and tests in
+//! turn, so a class never splits across workers (stestr's `group_regex` for Tempest does the
+//! same).
 //! Workers write through one [`StreamWriter`], which writes whole packets under a lock, so
 //! packets never interleave. A test that panics fails with the panic's message; a test that
 //! outlives the timeout fails with a `TimeoutException` traceback and the run goes on without
@@ -20,6 +23,7 @@ use crate::config::Config;
 use crate::context::Attachment;
 use crate::failure::Failure;
 use crate::lifecycle::{CLASS_REASON_MIME, ClassCx, ErasedClass, TRACEBACK_MIME, TestOutcome};
+use crate::schedule;
 use crate::select::Selection;
 use crate::suite::Suite;
 
@@ -40,6 +44,9 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Where lifecycle messages go.
     pub log: LogSink,
+    /// Recorded test times (seconds, by test id without `[...]` attributes: a store's times
+    /// database), to deal classes to workers by; empty for round-robin.
+    pub times: std::collections::HashMap<String, f64>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -50,6 +57,7 @@ impl std::fmt::Debug for RunOptions {
             .field("route_codes", &self.route_codes)
             .field("announce", &self.announce)
             .field("timeout", &self.timeout)
+            .field("times", &self.times.len())
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +71,7 @@ impl Default for RunOptions {
             announce: true,
             timeout: None,
             log: Arc::new(|_| {}),
+            times: std::collections::HashMap::new(),
         }
     }
 }
@@ -273,13 +282,14 @@ pub fn run<W: Write + Send>(
             writer.test(id).exists()?;
         }
     }
-    let workers = opts.concurrency.max(1);
-    // Classes are dealt round-robin, as stestr deals groups it has no timings for: worker `k`
-    // runs classes `k`, `k + N`, ... of the selection, so a run is reproducible.
-    let queues: Vec<_> = (0..workers)
-        .map(|k| {
+    let plan = schedule::plan(suite, selection, opts.concurrency, &opts.times);
+    let queues: Vec<_> = plan
+        .workers
+        .iter()
+        .map(|groups| {
             let (tx, rx) = crossbeam::channel::unbounded();
-            for g in selection.groups.iter().skip(k).step_by(workers) {
+            for &g in groups {
+                let g = &selection.groups[g];
                 // The receiver is alive here; a send cannot fail.
                 let _ = tx.send((Arc::clone(&suite.classes[g.class]), g.tests.clone()));
             }

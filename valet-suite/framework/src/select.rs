@@ -4,9 +4,13 @@
 //! `smoke`) and the `--include-list` lines are ORed, each a regex *search* (unanchored) over the
 //! full id; no include regex at all selects every test. Then any `--exclude-list` line or
 //! `--exclude-regex` that matches removes the test. A `--load-list` keeps only the ids it names.
-//! In list files text after `#` is a comment, and blank lines are ignored.
+//! In list files text after `#` is a comment, and blank lines are ignored. [`Filters::only`]
+//! (stestr's `--failing`) keeps only the ids it is given, ANDed with everything else (a
+//! `setUpClass (module.Class)` or `tearDownClass (...)` id there stands for its class's tests).
 //!
 //! A selection is a list of class groups: a class never splits across workers or shards.
+//! [`Selection::shuffled`] puts the groups, and the tests in each, in a random order that its
+//! seed replays (stestr's `--random`).
 
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -84,6 +88,38 @@ impl Selection {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The same tests in a random order: the groups shuffled, and the tests in each group.
+    /// The same seed gives the same order.
+    pub fn shuffled(mut self, seed: u64) -> Selection {
+        let mut rng = SplitMix64(seed);
+        rng.shuffle(&mut self.groups);
+        for g in &mut self.groups {
+            rng.shuffle(&mut g.tests);
+        }
+        self
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood): a small, well-mixed generator, enough to shuffle.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Fisher-Yates.
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
 }
 
 /// stestr's filters.
@@ -92,6 +128,14 @@ pub struct Filters {
     include: Vec<Regex>,
     exclude: Vec<Regex>,
     load_list: Option<HashSet<String>>,
+    only: Option<Only>,
+}
+
+/// The ids [`Filters::only`] keeps: tests by id, and whole classes by class id.
+#[derive(Clone, Debug, Default)]
+struct Only {
+    tests: HashSet<String>,
+    classes: HashSet<String>,
 }
 
 fn compile(regex: &str, origin: &str) -> Result<Regex, SelectError> {
@@ -164,6 +208,28 @@ impl Filters {
         self
     }
 
+    /// Keeps only these ids (stestr's `--failing`: the store's failing list), ANDed with
+    /// every other filter, `--load-list` included. A class fixture's id (`setUpClass
+    /// (module.Class)`, `tearDownClass (module.Class)`) keeps every test of its class.
+    pub fn only<I, S>(mut self, ids: I) -> Filters
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let only = self.only.get_or_insert_with(Only::default);
+        for id in ids {
+            let id: String = id.into();
+            let fixture = ["setUpClass (", "tearDownClass ("]
+                .iter()
+                .find_map(|p| id.strip_prefix(p)?.strip_suffix(')'));
+            match fixture {
+                Some(class) => only.classes.insert(class.to_owned()),
+                None => only.tests.insert(id),
+            };
+        }
+        self
+    }
+
     /// Whether the test `id` is selected.
     pub fn selects(&self, id: &str) -> bool {
         (self.include.is_empty() || self.include.iter().any(|r| r.is_match(id)))
@@ -177,7 +243,13 @@ impl Filters {
         let mut all = Selection::all(suite);
         for g in &mut all.groups {
             let tests = suite.tests_of(g.class);
-            g.tests.retain(|&t| self.selects(&tests[t].id));
+            let class = suite.classes[g.class].class_id();
+            let whole_class = self.only.as_ref().is_none_or(|o| o.classes.contains(class));
+            g.tests.retain(|&t| {
+                let id = tests[t].id.as_str();
+                self.selects(id)
+                    && (whole_class || self.only.as_ref().is_some_and(|o| o.tests.contains(id)))
+            });
         }
         all.groups.retain(|g| !g.tests.is_empty());
         all
@@ -291,6 +363,39 @@ mod tests {
         assert!(f.selects("foo_bar"));
         let e = Filters::new().regex("ok (").unwrap_err();
         assert!(matches!(e, SelectError::InvalidRegex { .. }));
+    }
+
+    #[test]
+    fn shuffles_replay_by_seed() {
+        let suite = crate::examples::synthetic(12, 6, 0).unwrap();
+        let all = Selection::all(&suite);
+        let a = all.clone().shuffled(7);
+        assert_eq!(a, all.clone().shuffled(7));
+        assert_ne!(a, all.clone().shuffled(8));
+        assert_ne!(a, all);
+        let mut ids = a.test_ids(&suite);
+        ids.sort_unstable();
+        assert_eq!(ids, all.test_ids(&suite));
+    }
+
+    #[test]
+    fn only_keeps_ids_and_fixture_classes() {
+        let suite = crate::examples::synthetic(3, 2, 0).unwrap();
+        let f = Filters::new().only([
+            "synthetic.test_mod0.Class00000.test_ok_00001",
+            "setUpClass (synthetic.test_mod2.Class00002)",
+            "not.a.Test.test_x",
+        ]);
+        assert_eq!(
+            f.select(&suite).test_ids(&suite),
+            [
+                "synthetic.test_mod0.Class00000.test_ok_00001",
+                "synthetic.test_mod2.Class00002.test_ok_00000",
+                "synthetic.test_mod2.Class00002.test_ok_00001",
+            ]
+        );
+        let none = f.regex("Class00000").unwrap().load_list("x\n");
+        assert!(none.select(&suite).is_empty());
     }
 
     #[test]

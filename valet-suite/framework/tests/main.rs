@@ -3,6 +3,7 @@
 
 mod common;
 
+mod balance;
 mod credentials;
 mod failure_table;
 mod runner;

@@ -5,8 +5,8 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | every result is a success or a skip (or `list`, `sample-config` or `show-config` printed what it prints, or `serve` stopped on SIGINT/SIGTERM) |
-//! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr); all results are in the stream |
-//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, or a `serve` that could not listen, open its store or use its TLS certificate and key |
+//! | 1 | at least one test or class fixture failed, or `run` selected nothing (as stestr; `--failing` with an empty failing list too); all results are in the stream. `--until-failure` ends only this way: 1 when a run failed |
+//! | 2 | a harness error: bad arguments, an unreadable list file, a bad partition or setting, a suite definition Tempest would refuse, a configuration error (below), a stream that could not be written, a `serve` that could not listen, open its store or use its TLS certificate and key, or a run store that could not be opened or could not keep the run (`--failing` and `--partial` need one) |
 //! | 5 | a filter regex that does not compile (`--regex`, `--exclude-regex`, or a line of `--include-list`/`--exclude-list`), as stestr (and so `tempest run`) exits for an invalid regex |
 //!
 //! `run` without `--subunit` writes the same stream into a pipe and shows it through
@@ -24,6 +24,11 @@
 //! its option refuses (`FILE:LINE: [section] key: "value" is not <what was expected>`), a
 //! `$reference` that cannot be substituted, or an `OS_TEST_TIMEOUT` that is not a whole number.
 //! `sample-config` prints the commented sample configuration of every registered option.
+//!
+//! Runs kept as they happen: where a store exists (`.stestr/` in the working directory, or
+//! `--store DIR`, created there if absent), `run` stores its stream as a new run while it runs,
+//! as `stestr run` does (`--no-store` skips it); the store's times deal the classes to the
+//! workers so their expected times even out.
 
 #![forbid(unsafe_code)]
 
@@ -35,7 +40,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use subunit_emitter::StreamWriter;
+use std::collections::HashMap;
+use subunit_emitter::{Delivery, StreamWriter};
+use subunit_runs::store::{LoadOptions, Store, StoreError};
 use tempest_framework::config::{Sources, sample};
 use tempest_framework::examples::{self, Journal};
 use tempest_framework::live::{self, ColorWhen};
@@ -51,8 +58,12 @@ use valet_suite::{options, valet_tests};
 struct Cli {
     /// Which suite: `valet` (the Valet tests; with no identity endpoint configured,
     /// `discover` and `run` test the embedded Valet server), `examples` (the lifecycle
-    /// examples) or `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test
-    /// of a class fails; every test sleeps SLEEP_MS milliseconds first).
+    /// examples), `synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]` (every FAIL_EVERY-th test
+    /// of a class fails; every test sleeps SLEEP_MS milliseconds first) or
+    /// `weighted:CLASSES:TESTS:MAX_MS` (every test of a class sleeps a share of MAX_MS that
+    /// differs by class) or `fails-on:N[:COUNTER_FILE]` (a test that fails on its N-th run,
+    /// counted in the process or in COUNTER_FILE, beside one that always passes and one that
+    /// always fails).
     #[arg(long, global = true, default_value = "valet")]
     suite: String,
     /// The configuration file; else $TEMPEST_CONFIG_DIR/$TEMPEST_CONFIG (defaults ./etc and
@@ -86,6 +97,8 @@ enum Command {
         /// Write the subunit v2 stream to stdout instead of the live trace.
         #[arg(long)]
         subunit: bool,
+        #[command(flatten)]
+        habits: HabitArgs,
         /// Colour the trace's status words: auto (on a terminal, unless NO_COLOR is set),
         /// always or never; a bare --color means always.
         #[arg(
@@ -196,13 +209,47 @@ struct SelectArgs {
     partition: Option<String>,
 }
 
+/// `run`'s stestr habits: the store, rerunning failures, repeating, shuffling.
+#[derive(Args, Debug)]
+struct HabitArgs {
+    /// The directory holding the run store (`DIR/.stestr`, created if absent; or the
+    /// `.stestr` directory itself). Default: `./.stestr` when it exists.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+    store: Option<PathBuf>,
+    /// Do not record the run, even where a store exists.
+    #[arg(long)]
+    no_store: bool,
+    /// Run only the tests of the store's failing list (ANDed with the other filters).
+    #[arg(long)]
+    failing: bool,
+    /// Merge the results into the store's failing list instead of replacing it: a test that
+    /// now passes leaves it, one that did not run stays.
+    #[arg(long, conflicts_with = "no_store")]
+    partial: bool,
+    /// Run the selection again and again until a run fails (then exit 1); each run is
+    /// stored, and shown with its own summary.
+    #[arg(long)]
+    until_failure: bool,
+    /// Shuffle the order of the classes, and of the tests in each; the seed is printed on
+    /// stderr.
+    #[arg(long)]
+    random: bool,
+    /// Shuffle with this seed (replays a `--random` run; implies --random).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+}
+
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 impl SelectArgs {
     fn selection(&self, suite: &Suite) -> anyhow::Result<Selection> {
-        let mut f = Filters::new();
+        self.selection_of(suite, Filters::new())
+    }
+
+    /// The selection, starting from filters `f` (`--failing`'s list).
+    fn selection_of(&self, suite: &Suite, mut f: Filters) -> anyhow::Result<Selection> {
         if let Some(r) = &self.regex {
             f = f.regex(r)?;
         }
@@ -229,6 +276,14 @@ impl SelectArgs {
     }
 }
 
+/// The `:`-separated numbers of a `--suite` spec.
+fn numbers(rest: &str, spec: &str, expected: &str) -> anyhow::Result<Vec<u64>> {
+    rest.split(':')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--suite {spec}: expected {expected}"))
+}
+
 fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     if spec == "valet" {
         return Ok(valet_tests::suite(Arc::new(
@@ -240,11 +295,7 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
     }
     const SYNTHETIC: &str = "synthetic:CLASSES:TESTS[:FAIL_EVERY[:SLEEP_MS]]";
     if let Some(rest) = spec.strip_prefix("synthetic:") {
-        let n: Vec<u64> = rest
-            .split(':')
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("--suite {spec}: expected {SYNTHETIC}"))?;
+        let n = numbers(rest, spec, SYNTHETIC)?;
         let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
         let (c, t, f, ms) = match n[..] {
             [c, t] => (c, t, 0, 0),
@@ -259,7 +310,31 @@ fn load_suite(spec: &str) -> anyhow::Result<Suite> {
             Duration::from_millis(ms),
         )?);
     }
-    bail!("unknown suite {spec:?}: expected valet, examples or {SYNTHETIC}")
+    const WEIGHTED: &str = "weighted:CLASSES:TESTS:MAX_MS";
+    if let Some(rest) = spec.strip_prefix("weighted:") {
+        let n = numbers(rest, spec, WEIGHTED)?;
+        let [c, t, ms] = n[..] else {
+            bail!("--suite {spec}: expected {WEIGHTED}");
+        };
+        let size = |v: u64| usize::try_from(v).context("--suite: a number too large");
+        return Ok(examples::synthetic_weighted(
+            size(c)?,
+            size(t)?,
+            Duration::from_millis(ms),
+        )?);
+    }
+    const FAILS_ON: &str = "fails-on:N[:COUNTER_FILE]";
+    if let Some(rest) = spec.strip_prefix("fails-on:") {
+        let (n, counter) = match rest.split_once(':') {
+            Some((n, file)) => (n, Some(PathBuf::from(file))),
+            None => (rest, None),
+        };
+        let n = n
+            .parse()
+            .with_context(|| format!("--suite {spec}: expected {FAILS_ON}"))?;
+        return Ok(examples::fails_on(n, counter)?);
+    }
+    bail!("unknown suite {spec:?}: expected valet, examples, {SYNTHETIC}, {WEIGHTED} or {FAILS_ON}")
 }
 
 /// What the Valet suite tests: the configured cloud, or, when no identity endpoint is
@@ -476,11 +551,31 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
             concurrency,
             serial,
             subunit,
+            habits,
             color,
         } => {
             let suite = load_suite(&cli.suite)?;
             let config = load_config(cli.config_file)?;
-            let selection = select.selection(&suite)?;
+            let store = open_store(&habits)?;
+            let mut filters = Filters::new();
+            if habits.failing {
+                let Some(store) = &store else {
+                    bail!("--failing needs a run store (./.stestr, or --store DIR)");
+                };
+                let ids = store.failing_ids()?;
+                if ids.is_empty() {
+                    eprintln!(
+                        "valet-suite: no failing tests in {}",
+                        store.base().display()
+                    );
+                    return Ok(Outcome::NothingSelected);
+                }
+                filters = filters.only(ids);
+            }
+            if habits.partial && store.is_none() {
+                bail!("--partial needs a run store (./.stestr, or --store DIR)");
+            }
+            let selection = select.selection_of(&suite, filters)?;
             if selection.is_empty() {
                 eprintln!("valet-suite: no test matches the selection");
                 return Ok(Outcome::NothingSelected);
@@ -504,20 +599,190 @@ fn main_inner(cli: Cli) -> anyhow::Result<Outcome> {
                 log: log_to_stderr(),
                 ..RunOptions::default()
             };
-            let config = Arc::new(config);
-            let summary = if subunit {
-                let writer = StreamWriter::stdout().context("opening stdout")?;
-                let s = tempest_framework::run(&suite, &selection, config, &writer, &opts)?;
-                writer.finish()?;
-                s
-            } else {
-                let trace = live::stdout_trace(color.into())
-                    .context("opening stdout")?
-                    .with_progress(Box::new(subunit_progress::Progress::stderr_if_terminal()));
-                live::run_traced(&suite, &selection, config, &opts, trace, io::stderr())?.summary
+            let run = Run {
+                suite: &suite,
+                config: Arc::new(config),
+                subunit,
+                color: color.into(),
+                store: store.as_ref(),
+                partial: habits.partial,
             };
-            Ok(Outcome::Ran(summary))
+            let seed = (habits.random || habits.seed.is_some()).then(|| {
+                habits.seed.unwrap_or_else(|| {
+                    let t = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default();
+                    t.as_secs() ^ u64::from(t.subsec_nanos()) << 20 ^ u64::from(std::process::id())
+                })
+            });
+            for iteration in 1u64.. {
+                if habits.until_failure {
+                    eprintln!("valet-suite: --until-failure: run {iteration}");
+                }
+                let selection = match seed {
+                    Some(seed) => {
+                        // Each repetition its own order, each replayable on its own.
+                        let seed = seed.wrapping_add(iteration - 1);
+                        eprintln!(
+                            "valet-suite: random order, seed {seed} (--seed {seed} replays it)"
+                        );
+                        selection.clone().shuffled(seed)
+                    }
+                    None => selection.clone(),
+                };
+                let mut opts = RunOptions {
+                    times: HashMap::new(),
+                    log: Arc::clone(&opts.log),
+                    ..opts
+                };
+                if let Some(store) = run.store {
+                    opts.times = store.times()?;
+                }
+                let summary = run.once(&selection, &opts)?;
+                if !habits.until_failure || !summary.passed() {
+                    return Ok(Outcome::Ran(summary));
+                }
+            }
+            unreachable!("the loop returns")
         }
+    }
+}
+
+/// Where `run` keeps its runs: `--store DIR` (created there if absent), else `./.stestr` if
+/// it exists; none with `--no-store`.
+fn open_store(habits: &HabitArgs) -> anyhow::Result<Option<Store>> {
+    if habits.no_store {
+        return Ok(None);
+    }
+    match &habits.store {
+        Some(dir) => match Store::open(dir) {
+            Err(StoreError::NotFound(_)) => {
+                let create = || -> anyhow::Result<Store> {
+                    std::fs::create_dir_all(dir)?;
+                    Ok(Store::init(dir)?)
+                };
+                Ok(Some(create().with_context(|| {
+                    format!("creating a run store in {}", dir.display())
+                })?))
+            }
+            other => Ok(Some(other.with_context(|| {
+                format!("opening the run store in {}", dir.display())
+            })?)),
+        },
+        None => match Store::open(Path::new(".")) {
+            Ok(store) => Ok(Some(store)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e).context("opening the run store in ."),
+        },
+    }
+}
+
+/// One `run` command's settings, for each of its runs.
+struct Run<'a> {
+    suite: &'a Suite,
+    config: Arc<Config>,
+    subunit: bool,
+    color: ColorWhen,
+    store: Option<&'a Store>,
+    partial: bool,
+}
+
+impl Run<'_> {
+    /// Runs `selection` once: the stream to stdout (`--subunit`) or through the live trace,
+    /// and, with a store, into the store as it is written (a pipe read by a thread that
+    /// stores it, as `stestr run` loads its workers' streams).
+    fn once(&self, selection: &Selection, opts: &RunOptions) -> anyhow::Result<RunSummary> {
+        // The output first: when it cannot be opened, nothing is stored.
+        let output = if self.subunit {
+            let out = StreamWriter::stdout().context("opening stdout")?;
+            let delivery = out.delivery();
+            Output::Subunit(out.finish()?, delivery)
+        } else {
+            Output::Live(Box::new(
+                live::stdout_trace(self.color)
+                    .context("opening stdout")?
+                    .with_progress(Box::new(subunit_progress::Progress::stderr_if_terminal())),
+            ))
+        };
+        std::thread::scope(|s| {
+            let (copy, recorder) = match self.store {
+                Some(store) => {
+                    let (reader, writer) =
+                        io::pipe().context("making the pipe to the run store")?;
+                    let partial = self.partial;
+                    let recorder = s.spawn(move || {
+                        let opts = LoadOptions {
+                            partial,
+                            ..LoadOptions::default()
+                        };
+                        let input = vec![(PathBuf::from("valet-suite run"), reader)];
+                        store.load_with(input, &opts, |_| Ok(()))
+                    });
+                    (Some(writer), Some(recorder))
+                }
+                None => (None, None),
+            };
+            // Dropping the copy (at the end of the run) ends the store's stream.
+            let copy = OptionalWriter(copy);
+            let config = Arc::clone(&self.config);
+            let ran = match output {
+                Output::Subunit(file, delivery) => {
+                    let writer = StreamWriter::new(live::Tee::new(file, copy), delivery);
+                    let ran = tempest_framework::run(self.suite, selection, config, &writer, opts);
+                    let finished = writer.finish().map(|tee| drop(tee.into_first()));
+                    ran.map_err(anyhow::Error::from)
+                        .and_then(|s| finished.map(|()| s).map_err(anyhow::Error::from))
+                }
+                Output::Live(trace) => live::run_traced_copy(
+                    self.suite,
+                    selection,
+                    config,
+                    opts,
+                    *trace,
+                    io::stderr(),
+                    copy,
+                )
+                .map(|t| t.summary)
+                .map_err(anyhow::Error::from),
+            };
+            if let (Some(store), Some(recorder)) = (self.store, recorder) {
+                let loaded = recorder
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the run store's thread died"))?
+                    .with_context(|| format!("keeping the run in {}", store.base().display()))?;
+                eprintln!(
+                    "valet-suite: stored as run {} in {} ({} failing)",
+                    loaded.id,
+                    store.base().display(),
+                    loaded.failing
+                );
+            }
+            ran
+        })
+    }
+}
+
+/// Where a run's stream is shown.
+enum Output {
+    /// The stream itself, on stdout.
+    Subunit(std::fs::File, Delivery),
+    /// The live trace.
+    Live(Box<live::Trace<std::io::BufWriter<std::fs::File>>>),
+}
+
+/// A writer that may be absent (then it takes everything and keeps nothing).
+struct OptionalWriter<W>(Option<W>);
+
+impl<W: Write> Write for OptionalWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            Some(w) => w.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.as_mut().map_or(Ok(()), Write::flush)
     }
 }
 

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod live;
 mod python_readers;
+mod run_habits;
 mod scenario;
 mod serve;
 mod tempest_compare;

@@ -26,6 +26,23 @@
 //! a gap stestr allows). The failing file is replaced the same way; times and metadata are
 //! updated as [`dumb`](subunit_sinks::dumb) describes.
 //!
+//! [`LoadOptions`] adds stestr's inserter options: `id` appends the input to a stored run (the
+//! run file is rewritten as its old text followed by the new, through a temporary file and a
+//! rename), and `partial` merges the failing file as stestr's inserter does with `partial=True`:
+//! the current failing tests first, then each test of the run in order, a failure added (or
+//! replaced where it was) and anything else removed, so a test that now passes leaves the list
+//! and one that did not run stays. Without `partial` the failing file holds the failures of the
+//! run stored (all of run N's, old and new, after an append).
+//!
+//! # Concurrent loads
+//!
+//! stestr's repository does not lock (its `_allocate` says `XXX: lock the file`): two loads at
+//! once can read the same `next-stream` and one run is lost. Here every load takes an exclusive
+//! lock on `.stestr/lock` (an advisory `flock`, released when the process ends, even on a kill)
+//! from allocating the id to the last database write, so concurrent loads get distinct ids and
+//! `next-stream` ends above them all. The stream itself is read and written before the lock is
+//! taken, so a long run does not hold other loads up. stestr ignores the file.
+//!
 //! # Reading
 //!
 //! [`Store::read_run`] feeds a stored run's events (python-subunit's view) to a callback; the
@@ -143,9 +160,22 @@ pub struct Loaded {
     pub failing: usize,
 }
 
+/// How [`Store::load_with`] stores a run (stestr's inserter options).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions<'a> {
+    /// Metadata to store with the run (shown by `history list --show-metadata`).
+    pub metadata: Option<&'a str>,
+    /// Append the input to this stored run instead of storing a new one (stestr's `load --id`).
+    pub id: Option<u64>,
+    /// Merge the run's results into the failing file instead of replacing it (stestr's
+    /// inserter with `partial=True`): a failure is added, any other result removes the test,
+    /// a test that did not run stays.
+    pub partial: bool,
+}
+
 /// What [`Store::write_run`] wrote: (tests, failing), and the times to record, in the order
 /// stestr records them.
-type Written = ((usize, usize), Vec<(String, String)>);
+type Written = (usize, Vec<(String, String)>);
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -371,82 +401,189 @@ impl Store {
         Ok(times)
     }
 
-    /// Stores the runs in `inputs` (v2 streams, read one after another) as one new run, with `metadata` if given, as described in the
-    /// [module docs](self). Every event is also given to `observe`, for the
-    /// command's output. On an error nothing is stored.
+    /// Stores the runs in `inputs` (v2 streams, read one after another) as one new run, with
+    /// `metadata` if given, as described in the [module docs](self). Every event is also given
+    /// to `observe`, for the command's output. On an error nothing is stored.
     pub fn load<R: Read>(
         &self,
         inputs: Vec<(PathBuf, R)>,
         metadata: Option<&str>,
+        observe: impl FnMut(&PacketRef<'_>) -> io::Result<()>,
+    ) -> Result<Loaded, StoreError> {
+        let opts = LoadOptions {
+            metadata,
+            ..LoadOptions::default()
+        };
+        self.load_with(inputs, &opts, observe)
+    }
+
+    /// [`Store::load`] with stestr's inserter options: append to a stored run, merge the
+    /// failing file (see the [module docs](self)). A run to append to that is not stored is
+    /// an error ([`StoreError::NoSuchRun`]; stestr would create the file, beyond
+    /// `next-stream`, where nothing lists it).
+    pub fn load_with<R: Read>(
+        &self,
+        inputs: Vec<(PathBuf, R)>,
+        opts: &LoadOptions<'_>,
         mut observe: impl FnMut(&PacketRef<'_>) -> io::Result<()>,
     ) -> Result<Loaded, StoreError> {
+        if let Some(id) = opts.id
+            && !self.has_run(id)
+        {
+            return Err(StoreError::NoSuchRun(id.to_string()));
+        }
+        let merge = opts.partial || opts.id.is_some();
         let (run_tmp, run_file) = temp_file(&self.base)?;
-        let (fail_tmp, fail_file) = match temp_file(&self.base) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = fs::remove_file(&run_tmp);
-                return Err(e);
-            }
+        let mut failing = if merge {
+            Failing::Deferred(Vec::new())
+        } else {
+            Failing::Direct(FailMap::default())
         };
-        let result = self.write_run(inputs, run_file, fail_file, &mut observe);
-        let (stats, times) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = fs::remove_file(&run_tmp);
-                let _ = fs::remove_file(&fail_tmp);
-                return Err(e);
-            }
-        };
-        // Allocate, then link: a kill between the two leaves a gap, never a run that
-        // next-stream does not cover.
-        let id = self.next_stream()?;
-        self.write_next_stream(id + 1)?;
-        let dest = self.run_path(id);
-        fs::hard_link(&run_tmp, &dest).map_err(StoreError::io(&dest))?;
+        let written = self.write_run(inputs, run_file, &mut failing, &mut observe);
+        let result = written.and_then(|(tests, times)| {
+            self.commit(&run_tmp, failing, &times, opts)
+                .map(|(id, failing)| Loaded { id, tests, failing })
+        });
         let _ = fs::remove_file(&run_tmp);
-        let failing = self.path("failing");
-        fs::rename(&fail_tmp, &failing).map_err(StoreError::io(&failing))?;
+        result
+    }
+
+    /// An exclusive lock on the repository's `lock` file, held until the guard drops.
+    fn lock(&self) -> Result<File, StoreError> {
+        let path = self.path("lock");
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(StoreError::io(&path))?;
+        f.lock().map_err(StoreError::io(&path))?;
+        Ok(f)
+    }
+
+    /// Puts the written run in place under the lock: a new id (or the run appended to), the
+    /// failing file, metadata and times. Returns the id and how many tests are failing.
+    fn commit(
+        &self,
+        run_tmp: &Path,
+        new: Failing,
+        times: &[(String, String)],
+        opts: &LoadOptions<'_>,
+    ) -> Result<(u64, usize), StoreError> {
+        let _lock = self.lock()?;
+        let mut failing = FailMap::default();
+        if opts.partial {
+            let path = self.path("failing");
+            if path.is_file() {
+                collect_failing(&path, &mut failing)?;
+            }
+        }
+        let id = match opts.id {
+            Some(id) => {
+                let dest = self.run_path(id);
+                if !dest.is_file() {
+                    return Err(StoreError::NoSuchRun(id.to_string()));
+                }
+                collect_failing(&dest, &mut failing)?;
+                // The old text, then the new, put in place with a rename: a kill leaves the
+                // run as it was or as it is now.
+                let (tmp, mut f) = temp_file(&self.base)?;
+                let appended = (|| -> io::Result<()> {
+                    io::copy(&mut File::open(&dest)?, &mut f)?;
+                    io::copy(&mut File::open(run_tmp)?, &mut f)?;
+                    f.sync_all()
+                })();
+                if let Err(e) = appended.and_then(|()| fs::rename(&tmp, &dest)) {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(StoreError::io(&dest)(e));
+                }
+                id
+            }
+            None => {
+                // Allocate, then link: a kill between the two leaves a gap, never a run that
+                // next-stream does not cover.
+                let id = self.next_stream()?;
+                self.write_next_stream(id + 1)?;
+                let dest = self.run_path(id);
+                fs::hard_link(run_tmp, &dest).map_err(StoreError::io(&dest))?;
+                id
+            }
+        };
+        match new {
+            Failing::Direct(map) => failing = map,
+            Failing::Deferred(outcomes) => {
+                for o in outcomes {
+                    failing.apply(o);
+                }
+            }
+        }
+        let count = self.write_failing(failing)?;
         // stestr opens the metadata database after every load (to show the run), which
         // creates it empty when no metadata was ever given; so do we.
         let mut db = DumbDb::open(&self.path("meta.dbm"))?;
-        if let Some(meta) = metadata.filter(|m| !m.is_empty()) {
+        if let Some(meta) = opts.metadata.filter(|m| !m.is_empty()) {
             db.set(id.to_string().as_bytes(), meta.as_bytes())?;
         }
         db.commit()?;
         let mut db = DumbDb::open(&self.path("times.dbm"))?;
-        for (k, v) in &times {
+        for (k, v) in times {
             db.set(k.as_bytes(), v.as_bytes())?;
         }
         db.commit()?;
-        Ok(Loaded {
-            id,
-            tests: stats.0,
-            failing: stats.1,
-        })
+        Ok((id, count))
     }
 
-    /// Writes the run and failing files; returns (tests, failing) and the times to record in
-    /// the order stestr records them.
+    /// Replaces the failing file with `failing`'s records; returns how many there are.
+    fn write_failing(&self, failing: FailMap) -> Result<usize, StoreError> {
+        let (tmp, f) = temp_file(&self.base)?;
+        let mut w = V1Writer::new(BufWriter::new(f));
+        let mut count = 0;
+        let written = (|| -> io::Result<()> {
+            for r in failing.into_records() {
+                w.record(&r)?;
+                count += 1;
+            }
+            let f = w.into_inner().into_inner().map_err(|e| e.into_error())?;
+            f.sync_all()
+        })();
+        let path = self.path("failing");
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
+            let _ = fs::remove_file(&tmp);
+            return Err(StoreError::io(&path)(e));
+        }
+        Ok(count)
+    }
+
+    /// The ids in the failing file, in its order (what `stestr run --failing` runs).
+    pub fn failing_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids = report::IdCollector::default();
+        self.read_failing(|ev| {
+            ids.event(ev);
+            Ok(())
+        })?;
+        Ok(ids.finish())
+    }
+
+    /// Writes the run file; the failing tests go to `failing`. Returns how many tests were
+    /// stored and the times to record, in the order stestr records them.
     fn write_run<R: Read>(
         &self,
         inputs: Vec<(PathBuf, R)>,
         run_file: File,
-        fail_file: File,
+        failing: &mut Failing,
         observe: &mut impl FnMut(&PacketRef<'_>) -> io::Result<()>,
     ) -> Result<Written, StoreError> {
         let mut run = V1Writer::new(BufWriter::with_capacity(256 * 1024, run_file));
-        let mut fail = V1Writer::new(BufWriter::new(fail_file));
         let mut times = TimesOrder::default();
         let mut clock: Option<Timestamp> = None;
-        let (mut tests, mut failing) = (0, 0);
+        let mut tests = 0;
         for (path, input) in inputs {
             let mut load = Load {
-                run: &mut run,
-                fail: &mut fail,
-                times: &mut times,
+                run: Some(&mut run),
+                failing: &mut *failing,
+                times: Some(&mut times),
                 clock: &mut clock,
                 tests: &mut tests,
-                failing: &mut failing,
                 last_seen: HashMap::new(),
                 observe: &mut *observe,
             };
@@ -462,17 +599,100 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        let finish = |w: V1Writer<BufWriter<File>>, what: &str| -> Result<(), StoreError> {
-            let path = self.base.join(what);
-            let f = w
-                .into_inner()
-                .into_inner()
-                .map_err(|e| StoreError::io(&path)(e.into_error()))?;
-            f.sync_all().map_err(StoreError::io(&path))
-        };
-        finish(run, "run")?;
-        finish(fail, "failing")?;
-        Ok(((tests, failing), times.into_vec()))
+        let path = self.base.join("run");
+        let f = run
+            .into_inner()
+            .into_inner()
+            .map_err(|e| StoreError::io(&path)(e.into_error()))?;
+        f.sync_all().map_err(StoreError::io(&path))?;
+        Ok((tests, times.into_vec()))
+    }
+}
+
+/// Adds the failures of the stored stream at `path` to `failing` (and removes the tests it
+/// has passing), as stestr's in-memory repository does when it replays a run.
+fn collect_failing(path: &Path, failing: &mut FailMap) -> Result<(), StoreError> {
+    let mut v2 = Vec::new();
+    copy_as_v2(path, &mut v2)?;
+    let mut direct = Failing::Direct(std::mem::take(failing));
+    let (mut clock, mut tests) = (None, 0);
+    let mut load = Load::<io::Sink, _> {
+        run: None,
+        failing: &mut direct,
+        times: None,
+        clock: &mut clock,
+        tests: &mut tests,
+        last_seen: HashMap::new(),
+        observe: &mut |_: &PacketRef<'_>| Ok(()),
+    };
+    Pipeline::new()
+        .view(View::Python)
+        .exists(Exists::Fold)
+        .run::<_, StoreError>(&v2[..], &mut load)
+        .map_err(|e| match e {
+            StoreError::Read { source, .. } => StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            e => e,
+        })?;
+    if let Failing::Direct(map) = direct {
+        *failing = map;
+    }
+    Ok(())
+}
+
+/// One test's result as the failing file's merge sees it.
+enum Outcome {
+    /// It failed (or never finished): its record as the failing file holds it.
+    Fail(Box<TestRecord>),
+    /// Any other result.
+    Other(String),
+}
+
+/// stestr's in-memory failing list: an ordered dict, test id → record.
+#[derive(Default)]
+struct FailMap {
+    order: Vec<Option<TestRecord>>,
+    index: HashMap<String, usize>,
+}
+
+impl FailMap {
+    fn apply(&mut self, o: Outcome) {
+        match o {
+            Outcome::Fail(r) => match self.index.get(&r.id) {
+                Some(&i) => self.order[i] = Some(*r),
+                None => {
+                    self.index.insert(r.id.clone(), self.order.len());
+                    self.order.push(Some(*r));
+                }
+            },
+            Outcome::Other(id) => {
+                if let Some(i) = self.index.remove(&id) {
+                    self.order[i] = None;
+                }
+            }
+        }
+    }
+
+    fn into_records(self) -> impl Iterator<Item = TestRecord> {
+        self.order.into_iter().flatten()
+    }
+}
+
+/// Where a load's failing tests go: straight into the list (a plain load, whose list starts
+/// empty), or kept in order to be merged under the lock (`partial`, or an append).
+enum Failing {
+    Direct(FailMap),
+    Deferred(Vec<Outcome>),
+}
+
+impl Failing {
+    fn push(&mut self, o: Outcome) {
+        match self {
+            Failing::Direct(m) => m.apply(o),
+            Failing::Deferred(v) => v.push(o),
+        }
     }
 }
 
@@ -509,16 +729,17 @@ impl TimesOrder {
 }
 
 /// One input of a load as a [`Sink`]: every event to the observer, each test written to the
-/// run file as it ends (and to the failing file when it failed), its time recorded.
+/// run file as it ends (when there is one), its outcome given to the failing list, its time
+/// recorded (when times are kept). Without a run file and times it reads a stored stream back
+/// into the failing list.
 struct Load<'a, W: Write, O> {
-    run: &'a mut V1Writer<W>,
-    fail: &'a mut V1Writer<W>,
-    times: &'a mut TimesOrder,
+    run: Option<&'a mut V1Writer<W>>,
+    failing: &'a mut Failing,
+    times: Option<&'a mut TimesOrder>,
     /// The time current in the run file (its last `time:` line), which python's v1 reader
     /// gives to a test without times of its own when it replays the run.
     clock: &'a mut Option<Timestamp>,
     tests: &'a mut usize,
-    failing: &'a mut usize,
     /// The latest timestamp of each test in flight: python's record of a test that never
     /// finishes ends there (the fold's does not).
     last_seen: HashMap<(String, Option<String>), Timestamp>,
@@ -548,7 +769,9 @@ impl<W: Write, O: FnMut(&PacketRef<'_>) -> io::Result<()>> Sink for Load<'_, W, 
             return Ok(());
         }
         *self.tests += 1;
-        self.run.record(&r)?;
+        if let Some(run) = self.run.as_mut() {
+            run.record(&r)?;
+        }
         let before = *self.clock;
         *self.clock = r.end.or(r.start).or(*self.clock);
         // The failing file holds what v1 calls failures: failed tests and tests that never
@@ -562,7 +785,6 @@ impl<W: Write, O: FnMut(&PacketRef<'_>) -> io::Result<()>> Sink for Load<'_, W, 
             r.status,
             Some(Status::Success | Status::Skip | Status::XFail | Status::UxSuccess)
         ) {
-            *self.failing += 1;
             // stestr rewrites the failing file from its own replay of the run, where a test
             // that never finished ends at its last event. A test without times is replayed at
             // the time current before it (or python's wall clock when there is none yet).
@@ -577,12 +799,13 @@ impl<W: Write, O: FnMut(&PacketRef<'_>) -> io::Result<()>> Sink for Load<'_, W, 
                 end,
                 ..r.clone()
             };
-            self.fail.record(&replay(&timed)?)?;
+            self.failing.push(Outcome::Fail(Box::new(replay(&timed)?)));
+        } else {
+            self.failing.push(Outcome::Other(r.id.clone()));
         }
-        if let (Some(s), Some(e)) = (r.start, end) {
+        if let (Some(s), Some(e), Some(times)) = (r.start, end, self.times.as_mut()) {
             let secs = (e.python_micros() as i64 - s.python_micros() as i64) as f64 / 1e6;
-            self.times
-                .insert(cleanup_test_name(&r.id).into_owned(), py_float_repr(secs));
+            times.insert(cleanup_test_name(&r.id).into_owned(), py_float_repr(secs));
         }
         Ok(())
     }

@@ -12,8 +12,9 @@ use subunit_runs::compare::store_cmds::{FlakyOptions, TestHistoryOptions};
 use subunit_runs::store::report::{
     HistoryCollector, IdCollector, RunSummary, TestrResult, summarize, write_history, write_slowest,
 };
-use subunit_runs::store::{Store, StoreError};
+use subunit_runs::store::{LoadOptions, Store, StoreError};
 use subunit_sinks::Verdict;
+use subunit_sinks::python::write_reencoded;
 use subunit_sinks::trace::{Trace, TraceOptions, cleanup_test_name};
 use subunit_tools::cli::{self, ColorArg};
 
@@ -105,6 +106,18 @@ struct LoadArgs {
     /// Create the repository if there is none
     #[arg(long)]
     force_init: bool,
+    /// Append the stream to stored run N instead of storing a new run (the failing list
+    /// becomes run N's failures, old and new)
+    #[arg(short = 'i', long = "id", value_name = "N")]
+    id: Option<String>,
+    /// Merge the results into the failing list instead of replacing it: a failure is added,
+    /// a test that now passes leaves it, one that did not run stays
+    #[arg(long)]
+    partial: bool,
+    /// Echo the loaded stream as subunit v2 on stdout (as python-subunit reads it) instead of a
+    /// summary; exit 0 whatever the results, as stestr
+    #[arg(long)]
+    subunit: bool,
     /// Show the run through subunit-trace instead of the testr-style summary
     #[arg(long)]
     subunit_trace: bool,
@@ -340,10 +353,27 @@ fn cmd_load(dir: &Path, load: LoadArgs) -> Result<Verdict, StoreError> {
         Err(StoreError::NotFound(_)) if load.force_init => Store::init(dir)?,
         other => other?,
     };
+    let opts = LoadOptions {
+        metadata: load.metadata.as_deref(),
+        id: load.id.as_deref().map(|t| store.parse_id(t)).transpose()?,
+        partial: load.partial,
+    };
     let inputs = open_inputs(&load.files)?;
+    if load.subunit {
+        let mut out = stdout();
+        let mut buf = Vec::new();
+        store.load_with(inputs, &opts, |ev| {
+            write_reencoded(ev, &mut out, &mut buf).map_err(|e| match e {
+                subunit_sinks::Error::Io(e) => e,
+                other => io::Error::other(other.to_string()),
+            })
+        })?;
+        out.flush()?;
+        return Ok(Verdict::Passed);
+    }
     if load.subunit_trace {
         let mut trace = Trace::new(stdout(), trace_options(&load.trace));
-        store.load(inputs, load.metadata.as_deref(), |ev| trace.event(ev))?;
+        store.load_with(inputs, &opts, |ev| trace.event(ev))?;
         let (code, _) = trace.finish(&mut io::stderr().lock())?;
         return Ok(code);
     }
@@ -352,9 +382,7 @@ fn cmd_load(dir: &Path, load: LoadArgs) -> Result<Verdict, StoreError> {
         _ => None,
     };
     let mut result = TestrResult::new(stdout());
-    let loaded = store.load(inputs, load.metadata.as_deref(), |ev: &PacketRef<'_>| {
-        result.event(ev)
-    })?;
+    let loaded = store.load_with(inputs, &opts, |ev: &PacketRef<'_>| result.event(ev))?;
     let summary = result.finish(loaded.id, previous.as_ref())?;
     Ok(Verdict::passed_if(summary.successful()))
 }
