@@ -245,6 +245,19 @@ pub struct UtcDateTime {
 }
 
 impl UtcDateTime {
+    /// Days from 1970-01-01 to the proleptic Gregorian date `year-month-day` (negative before
+    /// the epoch): Howard Hinnant's `days_from_civil`, the inverse of the calendar
+    /// [`Timestamp::to_utc`] computes. `month` is 1 to 12; `day` is not checked against it.
+    pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// `YYYY-MM-DD<sep>HH:MM:SS.ffffff`: the date, `sep`, and the time to the microsecond
     /// (truncated), as python's `datetime` prints it with `sep` ` ` and ISO 8601 with `T`.
     pub fn format_micros(&self, sep: char) -> String {
@@ -640,6 +653,23 @@ mod tests {
         // 2100 is not a leap year.
         assert_eq!(utc(4_107_542_400, 0), (2100, 3, 1, 0, 0, 0, 0));
         assert_eq!(utc(u32::MAX, 0), (2106, 2, 7, 6, 28, 15, 0));
+    }
+
+    #[test]
+    fn days_from_civil_inverts_the_calendar() {
+        assert_eq!(UtcDateTime::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(UtcDateTime::days_from_civil(1969, 12, 31), -1);
+        assert_eq!(UtcDateTime::days_from_civil(1600, 3, 1), -135_080);
+        // Every day the 32-bit seconds field can carry, through leap and century years.
+        for day in 0..=(u32::MAX / 86_400) {
+            let date = Timestamp::new(day * 86_400, 0).to_utc();
+            let back = UtcDateTime::days_from_civil(
+                i64::from(date.year),
+                i64::from(date.month),
+                i64::from(date.day),
+            );
+            assert_eq!(back, i64::from(day), "{date:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 
 use std::sync::OnceLock;
 
+use subunit_emitter::UtcDateTime;
+
 /// A `time:` value as seconds and nanoseconds since the epoch. Seconds may be outside the range
 /// a packet can carry (before 1970, after 2106); that is only an error once a packet needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,17 +234,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// Days from 1970-01-01 to the given proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Parses the text of a `time:` line as `iso8601.parse_date` does, with UTC for a missing
 /// zone. `None` where python raises `ParseError`.
 pub(crate) fn parse(text: &str) -> Option<Instant> {
@@ -292,8 +283,11 @@ pub(crate) fn parse(text: &str) -> Option<Instant> {
             if s[a] == b'-' { -magnitude } else { magnitude }
         }
     };
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    let secs = UtcDateTime::days_from_civil(year, month, day) * 86_400
+        + hour * 3600
+        + minute * 60
+        + second
+        - offset;
     Some(Instant {
         secs,
         // micro < 10^6, so this fits.

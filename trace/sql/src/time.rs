@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use subunit_emitter::Timestamp;
+use subunit_emitter::{Timestamp, UtcDateTime};
 
 /// A point in time as the database holds it: microseconds since 1970-01-01 00:00:00, no time
 /// zone (subunit2sql stores UTC wall-clock times in `DateTime` columns).
@@ -10,17 +10,6 @@ use subunit_emitter::Timestamp;
 pub struct DbTime(pub i64);
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 impl DbTime {
     /// A stream timestamp, rounded to microseconds as python-subunit rounds it.
@@ -65,7 +54,7 @@ impl DbTime {
         if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
             return None;
         }
-        let mut micros = days_from_civil(y, m, day) * MICROS_PER_DAY;
+        let mut micros = UtcDateTime::days_from_civil(y, m, day) * MICROS_PER_DAY;
         if !time.is_empty() {
             let end = time.find(['Z', '+']).unwrap_or(time.len());
             let end = time[..end]

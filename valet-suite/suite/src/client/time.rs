@@ -2,16 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Days from 1970-01-01 to the civil date `y-m-d` (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use subunit_emitter::UtcDateTime;
 
 fn num(s: &str) -> Option<i64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -54,7 +45,8 @@ pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
         let digits: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
         digits.parse::<u32>().ok()?
     };
-    let secs = days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + se - offset_secs;
+    let secs =
+        UtcDateTime::days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + se - offset_secs;
     let secs = u64::try_from(secs).ok()?;
     Some(UNIX_EPOCH + Duration::new(secs, nanos))
 }
