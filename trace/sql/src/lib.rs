@@ -23,7 +23,8 @@
 //!   history, slowest tests, runs that failed a test.
 //!
 //! The binaries `subunit2sql`, `sql2subunit`, `subunit2sql-db-manage` and `subunit-sql` are thin
-//! shells over these, with the Python tools' argument spellings.
+//! shells over these in `subunit-tools` (`trace/tools`), with the Python tools' argument
+//! spellings; this crate has no command line and no exit codes, only [`SqlError`].
 //!
 //! # Example
 //!

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use subunit_sql::{Database, HEAD_REVISION, Upgrade};
 
-#[path = "common/mod.rs"]
-mod common;
-use common::{CliError, DbArgs};
+use subunit_tools::cli::{self, ToolError};
+use subunit_tools::sql::DbArgs;
 
 /// Manage the schema of a subunit2sql database.
 ///
@@ -36,12 +35,12 @@ enum Command {
     Current,
 }
 
-fn run(args: Args) -> Result<(), CliError> {
+fn run(args: Args) -> Result<(), ToolError> {
     let url = args.db.url()?;
     match args.command {
         Command::Upgrade { revision } => {
             if !matches!(revision.as_str(), "head" | "heads" | HEAD_REVISION) {
-                return Err(CliError::Usage(format!(
+                return Err(ToolError::Usage(format!(
                     "cannot upgrade to {revision:?}: only head ({HEAD_REVISION}) is known"
                 )));
             }
@@ -64,5 +63,5 @@ fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    common::exit("subunit2sql-db-manage", run(Args::parse()))
+    cli::run("subunit2sql-db-manage", || run(Args::parse()))
 }

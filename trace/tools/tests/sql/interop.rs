@@ -1,10 +1,10 @@
 //! Against subunit2sql 1.10.0 itself: the same schema, the same rows for the same streams and
 //! options, and each tool's `sql2subunit` reading the other's runs.
 
-use crate::common::{
+use super::common::{
     Dump, assert_same_tables, dump, file, ok, ours, records, stream, their_upgrade, theirs, upgrade,
 };
-use crate::pg;
+use super::pg;
 
 /// The two streams loaded, one after the other, and the options each is loaded with. The
 /// second overlaps the first's tests (same names, other outcomes), so the counters and the

@@ -10,9 +10,8 @@ use serde::Serialize;
 use subunit_sql::query::{Filter, TestRunEntry};
 use subunit_sql::{Database, DbTime, SqlError};
 
-#[path = "common/mod.rs"]
-mod common;
-use common::{CliError, DbArgs};
+use subunit_tools::cli::{self, ToolError};
+use subunit_tools::sql::DbArgs;
 
 /// Query the runs in a subunit2sql database, for people (tables) or programs (--json).
 ///
@@ -102,12 +101,12 @@ enum Command {
     },
 }
 
-fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, CliError> {
+fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, ToolError> {
     value
         .as_deref()
         .map(|s| {
             DbTime::parse(s).ok_or_else(|| {
-                CliError::Usage(format!(
+                ToolError::Usage(format!(
                     "bad --{name} {s:?}: expected YYYY-MM-DD[ HH:MM:SS]"
                 ))
             })
@@ -116,14 +115,16 @@ fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, CliErr
 }
 
 impl FilterArgs {
-    fn filter(&self) -> Result<Filter, CliError> {
+    fn filter(&self) -> Result<Filter, ToolError> {
         let meta = self
             .meta
             .iter()
             .map(|m| {
                 m.split_once('=')
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .ok_or_else(|| CliError::Usage(format!("bad --meta {m:?}: expected KEY=VALUE")))
+                    .ok_or_else(|| {
+                        ToolError::Usage(format!("bad --meta {m:?}: expected KEY=VALUE"))
+                    })
             })
             .collect::<Result<_, _>>()?;
         Ok(Filter {
@@ -157,7 +158,7 @@ fn emit<T: Serialize>(
     json: bool,
     value: &T,
     human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), CliError> {
+) -> Result<(), ToolError> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = if json {
@@ -169,10 +170,10 @@ fn emit<T: Serialize>(
     };
     written
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::Sql(SqlError::Write(e)))
+        .map_err(|e| ToolError::Sql(SqlError::Write(e)))
 }
 
-fn run(args: Args) -> Result<(), CliError> {
+fn run(args: Args) -> Result<(), ToolError> {
     let url = args.db.url()?;
     let mut db = Database::open(&url)?;
     let json = args.json;
@@ -258,5 +259,5 @@ fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    common::exit("subunit-sql", run(Args::parse()))
+    cli::run("subunit-sql", || run(Args::parse()))
 }

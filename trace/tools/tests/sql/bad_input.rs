@@ -8,8 +8,8 @@ use regex::Regex;
 use subunit_sql::DEFAULT_ATTR_REGEX;
 use subunit_sql::load::split_test_id;
 
-use crate::common::{dump, failure, file, ok, ours, stream, their_upgrade, theirs, upgrade};
-use crate::pg;
+use super::common::{dump, failure, file, ok, ours, stream, their_upgrade, theirs, upgrade};
+use super::pg;
 
 /// Test name -> (status, [(attachment label, content)]).
 type Stored = BTreeMap<String, (String, Vec<(String, Vec<u8>)>)>;
