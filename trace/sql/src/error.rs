@@ -53,6 +53,9 @@ pub enum SqlError {
         /// The revision found in `alembic_version`.
         found: String,
     },
+    /// No run matches the filter of a query that needs one.
+    #[error("no run in the database matches the filter")]
+    NoRuns,
     /// No run has the asked-for id.
     #[error("no run with id {0:?} in the database")]
     NoSuchRun(String),

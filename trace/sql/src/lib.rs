@@ -20,7 +20,8 @@
 //! - [`Database::write_run`] and [`Database::write_average`] turn stored runs back into
 //!   subunit v2 (`sql2subunit`).
 //! - [`query`] answers the dashboards' questions: recent runs, failure rates, run-time
-//!   history, slowest tests, runs that failed a test.
+//!   history, slowest tests, runs that failed a test; [`page`] writes the HTML report of a
+//!   run with the history of the filtered runs (`subunit-sql report --html`).
 //!
 //! The binaries `subunit2sql`, `sql2subunit`, `subunit2sql-db-manage` and `subunit-sql` are thin
 //! shells over these in `subunit-tools` (`trace/tools`), with the Python tools' argument
@@ -69,6 +70,7 @@ mod conn;
 mod error;
 mod export;
 pub mod load;
+pub mod page;
 pub mod query;
 mod revision;
 pub mod schema;

@@ -823,6 +823,177 @@ fn the_store_report_shows_the_run_with_its_history() {
 }
 
 #[test]
+fn the_database_report_shows_the_filtered_runs_history() {
+    use crate::sql::common::{ok, ours, theirs, upgrade};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("runs.db").display());
+    upgrade(&url);
+    let p = |p: Packet| to_vec(&p.as_ref()).unwrap();
+    let run = |flip: Status, extra: Option<Status>| {
+        let mut s =
+            p(Packet::status("pkg.T.test_flip", Status::InProgress).with_timestamp(at(0, 0)));
+        s.extend(p(
+            Packet::status("pkg.T.test_flip", flip).with_timestamp(at(1, 0))
+        ));
+        s.extend(p(
+            Packet::status("pkg.T.test_ok", Status::Success).with_timestamp(at(2, 0))
+        ));
+        if let Some(status) = extra {
+            s.extend(p(
+                Packet::status("pkg.T.test_other", status).with_timestamp(at(3, 0))
+            ));
+        }
+        s
+    };
+    // Three runs of the gate job on one commit (the third stored by subunit2sql 1.10.0 itself)
+    // and one of another job that the filter leaves out.
+    let loads = [
+        (
+            "r1",
+            "2026-01-01",
+            "build_name:gate,commit:abc",
+            run(Status::Success, None),
+            false,
+        ),
+        (
+            "r2",
+            "2026-01-02",
+            "build_name:gate,commit:abc",
+            run(Status::Fail, None),
+            false,
+        ),
+        (
+            "r3",
+            "2026-01-03",
+            "build_name:gate,commit:abc",
+            run(Status::Success, None),
+            true,
+        ),
+        (
+            "o1",
+            "2026-01-04",
+            "build_name:other,commit:abc",
+            run(Status::Fail, Some(Status::Fail)),
+            false,
+        ),
+    ];
+    for (id, at, meta, stream, python) in &loads {
+        let file = common::write(dir.path(), &format!("{id}.subunit"), stream);
+        let file = file.display().to_string();
+        let args = [
+            "--database-connection",
+            &url,
+            "--run_id",
+            id,
+            "--run_at",
+            at,
+            "-r",
+            meta,
+            &file,
+        ];
+        let out = if *python {
+            theirs("subunit2sql", &args, b"")
+        } else {
+            ours("subunit2sql", &args, b"")
+        };
+        ok(out, id);
+    }
+    let page = dir.path().join("report.html");
+    let page_s = page.display().to_string();
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "--database-connection",
+            &url,
+            "report",
+            "--meta",
+            "build_name=gate",
+        ];
+        args.extend_from_slice(&["--html", &page_s]);
+        args.extend_from_slice(extra);
+        ok(ours("subunit-sql", &args, b""), "subunit-sql report --html");
+    };
+    report(&["--run", "r2"]);
+    let opened = open(&page, "", true, "sql-report");
+    assert_eq!(opened.console, Vec::<String>::new());
+    let dom = &opened.dom;
+    assert!(dom.contains("<title>Run r2</title>"));
+    let runs: Vec<_> = Regex::new(
+        r#"<g class="run( current)?" data-run="([a-z0-9]+)" data-pass="(\d)" data-fail="(\d)""#,
+    )
+    .unwrap()
+    .captures_iter(dom)
+    .map(|c| (c.get(1).is_some(), format!("{} {}/{}", &c[2], &c[3], &c[4])))
+    .collect();
+    assert_eq!(
+        runs,
+        [
+            (false, "r1 2/0".to_owned()),
+            (true, "r2 1/1".to_owned()),
+            (false, "r3 2/0".to_owned())
+        ],
+        "the gate runs, oldest first; the other job's run is filtered out"
+    );
+    assert!(
+        dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
+        "the flaky test is listed"
+    );
+    let history =
+        Regex::new(r#"(?s)<tr class="test-history" data-id="pkg.T.test_flip">(.*?)</tr>"#).unwrap();
+    let cells: Vec<_> = Regex::new(r#"<td class="cell s-([a-z]+)""#)
+        .unwrap()
+        .captures_iter(&history.captures(dom).expect("its history")[1])
+        .map(|c| c[1].to_owned())
+        .collect();
+    assert_eq!(cells, ["success", "fail", "success"]);
+    assert!(!dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#));
+    assert!(!dom.contains("pkg.T.test_other"), "only the filtered runs");
+    assert_eq!(dom_counts(dom)["failed"], 1, "the page is run r2's");
+    assert!(
+        dom.contains("build_name") && dom.contains("gate"),
+        "the run's metadata"
+    );
+
+    // By default the newest filtered run; flaky only among runs on one commit.
+    report(&["--flaky-by", "build_name"]);
+    let dom = open(&page, "", false, "sql-report-noscript").dom;
+    assert!(dom.contains("<title>Run r3</title>"));
+    assert!(dom.contains(r#"<g class="run current" data-run="r3""#));
+    assert!(dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#));
+    assert_eq!(dom_counts(&dom)["failed"], 0);
+
+    // No run matches: a clear message and exit 2; an unknown run: exit 1, as sql2subunit.
+    let none = ours(
+        "subunit-sql",
+        &[
+            "--database-connection",
+            &url,
+            "report",
+            "--meta",
+            "build_name=none",
+            "--html",
+            &page_s,
+        ],
+        b"",
+    );
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no run in the database matches"));
+    let unknown = ours(
+        "subunit-sql",
+        &[
+            "--database-connection",
+            &url,
+            "report",
+            "--html",
+            &page_s,
+            "--run",
+            "nope",
+        ],
+        b"",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
 fn subunit_diff_html_shows_two_runs_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let p = |p: Packet| to_vec(&p.as_ref()).unwrap();

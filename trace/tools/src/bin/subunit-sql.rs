@@ -2,11 +2,14 @@
 //! tool's): recent runs, failure rates, a test's history, the slowest tests, the runs that
 //! failed a test, and the HTML report's history view.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use serde::Serialize;
+use subunit_sql::page::ReportOptions;
 use subunit_sql::query::{Filter, TestRunEntry};
 use subunit_sql::{Database, DbTime, SqlError};
 
@@ -16,7 +19,8 @@ use subunit_tools::sql::DbArgs;
 /// Query the runs in a subunit2sql database, for people (tables) or programs (--json).
 ///
 /// Exit codes: 0 answered; 2 the tool could not work (bad arguments, an unreachable
-/// database, refused credentials, no schema or a schema at another revision).
+/// database, refused credentials, no schema or a schema at another revision, no run for
+/// `report --html`, a file that cannot be written).
 #[derive(Parser, Debug)]
 #[command(name = "subunit-sql", version)]
 struct Args {
@@ -91,13 +95,30 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// The HTML report's history view: recent runs and each test's status in each
+    /// The HTML report's history view: recent runs and each test's status in each; with
+    /// --html, the page of a run (the newest) with that history, as `subunit-store report`
+    /// makes of a .stestr store
     Report {
         #[command(flatten)]
         filter: FilterArgs,
         /// How many runs
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Write the HTML report to this file
+        #[arg(long, value_name = "PATH")]
+        html: Option<PathBuf>,
+        /// The run the page shows (its uuid); the newest of the filtered runs by default
+        #[arg(long, value_name = "UUID", requires = "html")]
+        run: Option<String>,
+        /// The run metadata key naming the code a run tested (repeatable): a test that
+        /// passed and failed among runs with the same values is flaky
+        #[arg(
+            long = "flaky-by",
+            value_name = "KEY",
+            default_value = "commit",
+            requires = "html"
+        )]
+        flaky_by: Vec<String>,
     },
 }
 
@@ -235,7 +256,33 @@ fn run(args: Args) -> Result<(), ToolError> {
             let entries = db.runs_failing(&test_id, &filter.filter()?, limit)?;
             emit(json, &entries, |out| print_entries(out, &entries))
         }
-        Command::Report { filter, runs } => {
+        Command::Report {
+            filter,
+            runs,
+            html: Some(path),
+            run,
+            flaky_by,
+        } => {
+            let options = ReportOptions {
+                filter: filter.filter()?,
+                runs,
+                run,
+                flaky_by,
+            };
+            let file = File::create(&path).map_err(|source| ToolError::Input {
+                path: path.clone(),
+                source,
+            })?;
+            let mut out = BufWriter::new(file);
+            db.write_report_page(&options, &mut out)?;
+            Ok(())
+        }
+        Command::Report {
+            filter,
+            runs,
+            html: None,
+            ..
+        } => {
             let report = db.report(&filter.filter()?, runs)?;
             emit(json, &report, |out| {
                 for t in report.tests.iter().filter(|t| t.failures > 0) {

@@ -4,7 +4,7 @@
 
 mod bad_input;
 mod cli;
-mod common;
+pub mod common;
 mod concurrency;
 mod interop;
 mod pg;
