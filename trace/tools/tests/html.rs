@@ -746,6 +746,20 @@ fn count_dropped(dom: &str, class: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // From the store.
 
+/// The outcomes in a test's row of the history view, oldest run first.
+fn history_cells(dom: &str, id: &str) -> Vec<String> {
+    let row = Regex::new(&format!(
+        r#"(?s)<tr class="test-history" data-id="{}">(.*?)</tr>"#,
+        regex::escape(id)
+    ))
+    .unwrap();
+    Regex::new(r#"<td class="cell s-([a-z]+)""#)
+        .unwrap()
+        .captures_iter(&row.captures(dom).expect("its history")[1])
+        .map(|c| c[1].to_owned())
+        .collect()
+}
+
 #[test]
 fn the_store_report_shows_the_run_with_its_history() {
     let dir = tempfile::tempdir().unwrap();
@@ -806,14 +820,10 @@ fn the_store_report_shows_the_run_with_its_history() {
         dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
         "the flaky test is listed"
     );
-    let history =
-        Regex::new(r#"(?s)<tr class="test-history" data-id="pkg.T.test_flip">(.*?)</tr>"#).unwrap();
-    let cells: Vec<_> = Regex::new(r#"<td class="cell s-([a-z]+)""#)
-        .unwrap()
-        .captures_iter(&history.captures(dom).expect("its history")[1])
-        .map(|c| c[1].to_owned())
-        .collect();
-    assert_eq!(cells, ["success", "fail", "success"]);
+    assert_eq!(
+        history_cells(dom, "pkg.T.test_flip"),
+        ["success", "fail", "success"]
+    );
     assert!(
         !dom.contains(r#"data-id="pkg.T.test_ok">"#)
             || !dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#),
@@ -937,14 +947,10 @@ fn the_database_report_shows_the_filtered_runs_history() {
         dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
         "the flaky test is listed"
     );
-    let history =
-        Regex::new(r#"(?s)<tr class="test-history" data-id="pkg.T.test_flip">(.*?)</tr>"#).unwrap();
-    let cells: Vec<_> = Regex::new(r#"<td class="cell s-([a-z]+)""#)
-        .unwrap()
-        .captures_iter(&history.captures(dom).expect("its history")[1])
-        .map(|c| c[1].to_owned())
-        .collect();
-    assert_eq!(cells, ["success", "fail", "success"]);
+    assert_eq!(
+        history_cells(dom, "pkg.T.test_flip"),
+        ["success", "fail", "success"]
+    );
     assert!(!dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#));
     assert!(!dom.contains("pkg.T.test_other"), "only the filtered runs");
     assert_eq!(dom_counts(dom)["failed"], 1, "the page is run r2's");

@@ -244,15 +244,7 @@ mod tests {
 
     #[test]
     fn every_name_reads_back() {
-        for o in [
-            Outcome::Success,
-            Outcome::XFail,
-            Outcome::Skip,
-            Outcome::UxSuccess,
-            Outcome::Fail,
-            Outcome::InProgress,
-            Outcome::Unknown,
-        ] {
+        for o in Outcome::ALL {
             assert_eq!(Outcome::from_name(o.name()), o);
         }
         assert_eq!(Outcome::from_name("exists"), Outcome::Success);
