@@ -12,7 +12,8 @@ use subunit_tools::sql::DbArgs;
 /// Manage the schema of a subunit2sql database.
 ///
 /// Exit codes: 0 done; 2 the tool could not work (bad arguments, an unreachable database,
-/// refused credentials, a schema at a revision this tool cannot migrate).
+/// refused credentials, a schema at a revision this tool cannot migrate, data a migration
+/// cannot take: nothing is changed then).
 #[derive(Parser, Debug)]
 #[command(name = "subunit2sql-db-manage", version)]
 struct Args {
@@ -24,8 +25,8 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Make the schema at the given revision; only `head` (subunit2sql 1.10.0's newest) is
-    /// known
+    /// Make the schema at head (subunit2sql 1.10.0's newest revision), or migrate one at
+    /// 2822a408bdd0 or 35cd45895e56 to it; older revisions are refused, naming them
     Upgrade {
         /// The revision to upgrade to
         #[arg(default_value = "head")]
@@ -48,6 +49,11 @@ fn run(args: Args) -> Result<(), ToolError> {
             match db.upgrade_head()? {
                 Upgrade::Created => eprintln!("Running upgrade -> {HEAD_REVISION} (head)"),
                 Upgrade::AlreadyAtHead => {}
+                Upgrade::Migrated(steps) => {
+                    for (to, from, message) in steps {
+                        eprintln!("Running upgrade {from} -> {to}, {message}");
+                    }
+                }
             }
         }
         Command::Current => {

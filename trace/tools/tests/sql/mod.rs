@@ -7,5 +7,6 @@ mod cli;
 pub mod common;
 mod concurrency;
 mod interop;
+mod migrate;
 mod pg;
 mod query;
