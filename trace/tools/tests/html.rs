@@ -382,6 +382,130 @@ fn a_big_run_groups_narrow_bars_and_loses_no_test() {
     );
 }
 
+/// The pages of the long lists the browser displays for `page` at `address` (`?q=...`,
+/// `#...`): a copy of the page with a probe appended, which records, once the page has loaded,
+/// the ids of the `.page` elements whose computed display is not `none`. Without
+/// `page_script` the page's own script is taken out of the copy (the page as with scripts
+/// off, paged by its HTML and CSS alone; only the probe runs).
+fn displayed_pages(
+    page: &Path,
+    address: &str,
+    page_script: bool,
+    shot: &str,
+) -> (Vec<String>, String) {
+    let mut text = std::fs::read_to_string(page).unwrap();
+    if !page_script {
+        text = Regex::new(r"(?s)<script>.*?</script>")
+            .unwrap()
+            .replace_all(&text, "")
+            .into_owned();
+    }
+    let probe = r#"<script>window.addEventListener("load", function () { setTimeout(function () {
+        var shown = Array.prototype.filter.call(document.querySelectorAll(".page"), function (p) {
+          return getComputedStyle(p).display !== "none"; }).map(function (p) { return p.id; });
+        document.body.setAttribute("data-shown", shown.join(" ")); }, 0); });</script>"#;
+    text = text.replace("</body>", &format!("{probe}</body>"));
+    let copy = page.with_file_name(format!("{shot}.html"));
+    std::fs::write(&copy, text).unwrap();
+    let opened = open(&copy, address, true, shot);
+    assert_eq!(opened.console, Vec::<String>::new(), "{address}");
+    let shown = Regex::new(r#"<body data-shown="([^"]*)""#)
+        .unwrap()
+        .captures(&opened.dom)
+        .unwrap_or_else(|| panic!("the probe ran at {address}"))[1]
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    (shown, opened.dom)
+}
+
+#[test]
+fn long_lists_are_paged_in_plain_html_and_css() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stream) = common::generated(20_000, 4, 7);
+    let (page, text) = our_page(dir.path(), "paged-20k", &stream);
+    let pages = |list: &str| {
+        Regex::new(&format!(r#"<div class="page" id="{list}-p(\d+)">"#))
+            .unwrap()
+            .captures_iter(&text)
+            .map(|c| c[1].parse::<usize>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let failures = Regex::new(r#"<details class="failure [^"]*" id="f-(\d+)""#)
+        .unwrap()
+        .captures_iter(&text)
+        .map(|c| c[1].parse::<usize>().unwrap())
+        .collect::<Vec<_>>();
+    let n = failures.len();
+    assert_eq!(
+        failures,
+        (1..=n).collect::<Vec<_>>(),
+        "every failure once, in order"
+    );
+    assert!(n > 400, "{n} failures: three pages or more");
+    assert_eq!(pages("failures"), (1..=n.div_ceil(200)).collect::<Vec<_>>());
+    assert!(pages("classes").len() > 1, "the class table is paged");
+    // Pages of 200: the first page holds failures 1 to 200.
+    let first =
+        &text[text.find(r#"id="failures-p1""#).unwrap()..text.find(r#"id="failures-p2""#).unwrap()];
+    assert_eq!(first.matches(r#"<details class="failure"#).count(), 200);
+    let others: Vec<String> = ["classes", "skips"]
+        .iter()
+        .filter(|l| !pages(l).is_empty())
+        .map(|l| format!("{l}-p1"))
+        .collect();
+    let with = |failures_page: &str| {
+        let mut v = others.clone();
+        v.push(failures_page.to_owned());
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+
+    // Scripts off: the first page of each list; a pager link's page instead; the page
+    // holding a linked failure.
+    let (shown, dom) = displayed_pages(&page, "", false, "paged-noscript");
+    assert_eq!(sorted(shown), with("failures-p1"));
+    assert_eq!(dom_counts(&dom), stats_of(&stream));
+    let (shown, _) = displayed_pages(&page, "#failures-p3", false, "paged-noscript-p3");
+    assert_eq!(sorted(shown), with("failures-p3"));
+    let (shown, _) = displayed_pages(&page, "#f-250", false, "paged-noscript-f250");
+    assert_eq!(sorted(shown), with("failures-p2"));
+
+    // Scripts on: a search shows its matches on every page; `?open=` opens a failure on its
+    // page.
+    let id = Regex::new(r#"<details class="failure [^"]*" id="f-450" data-id="([^"]*)""#)
+        .unwrap()
+        .captures(&text)
+        .unwrap()[1]
+        .to_owned();
+    let (shown, dom) = displayed_pages(&page, &format!("?q={id}"), true, "paged-search");
+    assert_eq!(
+        shown.len(),
+        Regex::new(r#"<div class="page""#)
+            .unwrap()
+            .find_iter(&text)
+            .count()
+    );
+    assert!(dom.contains(&format!(r#"id="f-450" data-id="{id}""#)));
+    assert!(
+        !Regex::new(r#"id="f-450"[^>]*hidden"#)
+            .unwrap()
+            .is_match(&dom),
+        "the match shows"
+    );
+    let (shown, dom) = displayed_pages(&page, "?open=f-450", true, "paged-open");
+    assert_eq!(sorted(shown), with("failures-p3"));
+    assert!(
+        Regex::new(r#"<details class="failure [^"]*" id="f-450"[^>]* open="""#)
+            .unwrap()
+            .is_match(&dom)
+    );
+}
+
 #[test]
 fn expanding_a_failure_shows_its_traceback() {
     let dir = tempfile::tempdir().unwrap();

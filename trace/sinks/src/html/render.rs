@@ -1,7 +1,5 @@
 //! The page's markup, written with maud (every `(value)` is escaped).
 
-use std::collections::BTreeMap;
-
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use subunit_emitter::Timestamp;
 
@@ -362,22 +360,30 @@ fn classes(report: &HtmlReport) -> Markup {
     for (i, row) in report.rows.iter().enumerate() {
         members[row.class].push(i);
     }
-    let mut modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (c, name) in report.classes.iter().enumerate() {
-        modules.entry(module_of(name)).or_default().push(c);
-    }
-    for list in modules.values_mut() {
-        list.sort_by(|&a, &b| report.classes[a].cmp(&report.classes[b]));
-    }
+    // Every class under its module, modules and classes in order: the table's rows.
+    let mut flat: Vec<(&str, usize)> = (0..report.classes.len())
+        .map(|c| (module_of(&report.classes[c]), c))
+        .collect();
+    flat.sort_by(|a, b| {
+        a.0.cmp(b.0)
+            .then_with(|| report.classes[a.1].cmp(&report.classes[b.1]))
+    });
     let count = |c: usize, o: Outcome| {
         members[c]
             .iter()
             .filter(|&&i| report.rows[i].outcome == o)
             .count()
     };
-    html! {
-        section id="classes" {
-            h2 { "Modules and classes" }
+    let table = |rows: &[(&str, usize)]| {
+        // The page's rows by module, each module's header repeated on every page it spans.
+        let mut modules: Vec<(&str, Vec<usize>)> = Vec::new();
+        for &(module, c) in rows {
+            match modules.last_mut() {
+                Some((m, list)) if *m == module => list.push(c),
+                _ => modules.push((module, vec![c])),
+            }
+        }
+        html! {
             table class="classes" {
                 thead { tr {
                     th { "Class" } th { "Count" }
@@ -417,36 +423,45 @@ fn classes(report: &HtmlReport) -> Markup {
                 }
             }
         }
+    };
+    html! {
+        section id="classes" {
+            h2 { "Modules and classes" }
+            (paged("classes", "classes", &flat, table))
+        }
     }
 }
 
 fn failures(report: &HtmlReport) -> Markup {
-    let problems: Vec<&Row> = report
+    let problems: Vec<(usize, &Row)> = report
         .rows
         .iter()
         .filter(|r| r.outcome.is_problem())
+        .enumerate()
         .collect();
     html! {
         section id="failures" {
             h2 { "Failures (" (problems.len()) ")" }
             @if problems.is_empty() { p { "None." } }
-            @for (k, row) in problems.iter().enumerate() {
-                details class={ "failure s-" (row.outcome.name()) } id={ "f-" (k + 1) } data-id=(row.id) data-status=(row.outcome.name()) {
-                    summary {
-                        span class="badge" { (row.outcome.label()) } " " (row.id)
-                        @if let Some(d) = row.duration() { " " span class="dur" { (secs(d)) } }
-                    }
-                    @let shown = row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default();
-                    @if shown.is_empty() { p class="note" { "No attachments." } }
-                    @for a in shown {
-                        div class="att" data-name=(a.name) {
-                            h4 { (a.name) " " span class="mime" { (a.mime) } }
-                            pre { (a.text) }
-                            @if a.cut > 0 { p class="note" { (a.cut) " more bytes not shown." } }
+            (paged("failures", "failures", &problems, |page| html! {
+                @for &(k, row) in page {
+                    details class={ "failure s-" (row.outcome.name()) } id={ "f-" (k + 1) } data-id=(row.id) data-status=(row.outcome.name()) {
+                        summary {
+                            span class="badge" { (row.outcome.label()) } " " (row.id)
+                            @if let Some(d) = row.duration() { " " span class="dur" { (secs(d)) } }
+                        }
+                        @let shown = row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default();
+                        @if shown.is_empty() { p class="note" { "No attachments." } }
+                        @for a in shown {
+                            div class="att" data-name=(a.name) {
+                                h4 { (a.name) " " span class="mime" { (a.mime) } }
+                                pre { (a.text) }
+                                @if a.cut > 0 { p class="note" { (a.cut) " more bytes not shown." } }
+                            }
                         }
                     }
                 }
-            }
+            }))
         }
     }
 }
@@ -460,15 +475,47 @@ fn skips(report: &HtmlReport) -> Markup {
     html! {
         section id="skips" {
             h2 { "Skips (" (skipped.len()) ")" }
-            ul {
-                @for row in &skipped {
-                    li class="skip" data-id=(row.id) data-status="skip" {
-                        (row.id)
-                        @for a in row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default() {
-                            ": " span class="reason" { (a.text) }
+            (paged("skips", "skips", &skipped, |page| html! {
+                ul {
+                    @for row in page {
+                        li class="skip" data-id=(row.id) data-status="skip" {
+                            (row.id)
+                            @for a in row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default() {
+                                ": " span class="reason" { (a.text) }
+                            }
                         }
                     }
                 }
+            }))
+        }
+    }
+}
+
+/// How many rows a page of a long list holds (classes, failures, skips).
+pub(crate) const PAGE: usize = 200;
+
+/// `items` as pages of [`PAGE`], each page `render`ed, with a pager linking them; a list of
+/// one page is rendered as it is.
+///
+/// Paging is plain HTML and CSS, so it works with scripts off: the first page shows; a
+/// page shows instead when it is the address's target (`#failures-p3`, the pager's links) or
+/// holds it (`#f-412`); the script shows every page while a search or filter is on.
+fn paged<T>(name: &str, what: &str, items: &[T], render: impl Fn(&[T]) -> Markup) -> Markup {
+    if items.len() <= PAGE {
+        return render(items);
+    }
+    let pages = items.len().div_ceil(PAGE);
+    html! {
+        div class="pages" id={ (name) "-pages" } data-pages=(pages) {
+            nav class="pager" {
+                (items.len()) " " (what) " in pages of " (PAGE) ": "
+                @for k in 1..=pages {
+                    a href={ "#" (name) "-p" (k) } title={ (what) " " ((k - 1) * PAGE + 1) "–" ((k * PAGE).min(items.len())) } { (k) }
+                    " "
+                }
+            }
+            @for (k, chunk) in items.chunks(PAGE).enumerate() {
+                div class="page" id={ (name) "-p" (k + 1) } { (render(chunk)) }
             }
         }
     }
