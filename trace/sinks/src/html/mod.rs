@@ -373,7 +373,7 @@ impl HtmlReport {
         out: &mut dyn Write,
         sections: &[Section],
     ) -> std::io::Result<()> {
-        out.write_all(render::page(self, sections).as_bytes())?;
+        render::write(self, sections, out)?;
         out.flush()
     }
 

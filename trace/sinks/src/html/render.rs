@@ -1,5 +1,7 @@
 //! The page's markup, written with maud (every `(value)` is escaped).
 
+use std::io::{self, Write};
+
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use subunit_emitter::Timestamp;
 
@@ -29,7 +31,13 @@ fn bar_label(row: &Row) -> String {
     }
 }
 
-pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
+/// Writes the page to `out` part by part, so that no more of it than one part (one page of a
+/// long list, or the summary and plots) is ever held as text.
+pub(super) fn write(
+    report: &HtmlReport,
+    sections: &[Section],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let timed: Vec<&Row> = report
         .rows
         .iter()
@@ -39,16 +47,21 @@ pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
     let t1 = timed.iter().filter_map(|r| r.end).max();
     let sum: u64 = timed.iter().filter_map(|r| r.duration()).sum();
     let stats = &report.stats;
-    let markup = html! {
+    let head = html! {
         (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (report.options.title) }
-                style { (PreEscaped(CSS)) }
-            }
-            body {
+        // `<html>` and `<body>` are opened and closed by hand, so that their contents can be
+        // written in parts.
+        (PreEscaped(r#"<html lang="en">"#))
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (report.options.title) }
+            style { (PreEscaped(CSS)) }
+        }
+        (PreEscaped("<body>"))
+    };
+    out.write_all(head.into_string().as_bytes())?;
+    let top = html! {
                 header id="summary" {
                     h1 { (report.options.title) }
                     dl id="counts" {
@@ -103,14 +116,17 @@ pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
                 (timeline(report, t0, t1))
                 (slowest(report))
                 (histogram(report))
-                (classes(report))
-                (failures(report))
-                (skips(report))
-                script { (PreEscaped(SCRIPT)) }
-            }
-        }
     };
-    markup.into_string()
+    out.write_all(top.into_string().as_bytes())?;
+    classes(report, out)?;
+    failures(report, out)?;
+    skips(report, out)?;
+    out.write_all(
+        html! { script { (PreEscaped(SCRIPT)) } }
+            .into_string()
+            .as_bytes(),
+    )?;
+    out.write_all(b"</body></html>")
 }
 
 /// One drawn bar or group of bars in a lane.
@@ -355,7 +371,7 @@ fn histogram(report: &HtmlReport) -> Markup {
     }
 }
 
-fn classes(report: &HtmlReport) -> Markup {
+fn classes(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); report.classes.len()];
     for (i, row) in report.rows.iter().enumerate() {
         members[row.class].push(i);
@@ -424,26 +440,39 @@ fn classes(report: &HtmlReport) -> Markup {
             }
         }
     };
-    html! {
-        section id="classes" {
-            h2 { "Modules and classes" }
-            (paged("classes", "classes", &flat, table))
-        }
-    }
+    let h2 = html! { h2 { "Modules and classes" } };
+    section(out, "classes", h2, |out| {
+        paged(out, "classes", "classes", &flat, table)
+    })
 }
 
-fn failures(report: &HtmlReport) -> Markup {
+/// Writes `<section id=ID>`, its heading, what `body` writes, and `</section>`.
+fn section(
+    out: &mut dyn Write,
+    id: &str,
+    heading: Markup,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write!(out, r#"<section id="{id}">"#)?;
+    out.write_all(heading.into_string().as_bytes())?;
+    body(out)?;
+    out.write_all(b"</section>")
+}
+
+fn failures(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
     let problems: Vec<(usize, &Row)> = report
         .rows
         .iter()
         .filter(|r| r.outcome.is_problem())
         .enumerate()
         .collect();
-    html! {
-        section id="failures" {
-            h2 { "Failures (" (problems.len()) ")" }
-            @if problems.is_empty() { p { "None." } }
-            (paged("failures", "failures", &problems, |page| html! {
+    let heading = html! {
+        h2 { "Failures (" (problems.len()) ")" }
+        @if problems.is_empty() { p { "None." } }
+    };
+    section(out, "failures", heading, |out| {
+        paged(out, "failures", "failures", &problems, |page| {
+            html! {
                 @for &(k, row) in page {
                     details class={ "failure s-" (row.outcome.name()) } id={ "f-" (k + 1) } data-id=(row.id) data-status=(row.outcome.name()) {
                         summary {
@@ -461,21 +490,21 @@ fn failures(report: &HtmlReport) -> Markup {
                         }
                     }
                 }
-            }))
-        }
-    }
+            }
+        })
+    })
 }
 
-fn skips(report: &HtmlReport) -> Markup {
+fn skips(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
     let skipped: Vec<&Row> = report
         .rows
         .iter()
         .filter(|r| r.outcome == Outcome::Skip)
         .collect();
-    html! {
-        section id="skips" {
-            h2 { "Skips (" (skipped.len()) ")" }
-            (paged("skips", "skips", &skipped, |page| html! {
+    let heading = html! { h2 { "Skips (" (skipped.len()) ")" } };
+    section(out, "skips", heading, |out| {
+        paged(out, "skips", "skips", &skipped, |page| {
+            html! {
                 ul {
                     @for row in page {
                         li class="skip" data-id=(row.id) data-status="skip" {
@@ -486,9 +515,9 @@ fn skips(report: &HtmlReport) -> Markup {
                         }
                     }
                 }
-            }))
-        }
-    }
+            }
+        })
+    })
 }
 
 /// How many rows a page of a long list holds (classes, failures, skips).
@@ -500,23 +529,35 @@ pub(crate) const PAGE: usize = 200;
 /// Paging is plain HTML and CSS, so it works with scripts off: the first page shows; a
 /// page shows instead when it is the address's target (`#failures-p3`, the pager's links) or
 /// holds it (`#f-412`); the script shows every page while a search or filter is on.
-fn paged<T>(name: &str, what: &str, items: &[T], render: impl Fn(&[T]) -> Markup) -> Markup {
+fn paged<T>(
+    out: &mut dyn Write,
+    name: &str,
+    what: &str,
+    items: &[T],
+    render: impl Fn(&[T]) -> Markup,
+) -> io::Result<()> {
     if items.len() <= PAGE {
-        return render(items);
+        return out.write_all(render(items).into_string().as_bytes());
     }
     let pages = items.len().div_ceil(PAGE);
-    html! {
-        div class="pages" id={ (name) "-pages" } data-pages=(pages) {
-            nav class="pager" {
-                (items.len()) " " (what) " in pages of " (PAGE) ": "
-                @for k in 1..=pages {
-                    a href={ "#" (name) "-p" (k) } title={ (what) " " ((k - 1) * PAGE + 1) "–" ((k * PAGE).min(items.len())) } { (k) }
-                    " "
-                }
-            }
-            @for (k, chunk) in items.chunks(PAGE).enumerate() {
-                div class="page" id={ (name) "-p" (k + 1) } { (render(chunk)) }
+    let pager = html! {
+        nav class="pager" {
+            (items.len()) " " (what) " in pages of " (PAGE) ": "
+            @for k in 1..=pages {
+                a href={ "#" (name) "-p" (k) } title={ (what) " " ((k - 1) * PAGE + 1) "–" ((k * PAGE).min(items.len())) } { (k) }
+                " "
             }
         }
+    };
+    write!(
+        out,
+        r#"<div class="pages" id="{name}-pages" data-pages="{pages}">"#
+    )?;
+    out.write_all(pager.into_string().as_bytes())?;
+    for (k, chunk) in items.chunks(PAGE).enumerate() {
+        write!(out, r#"<div class="page" id="{name}-p{}">"#, k + 1)?;
+        out.write_all(render(chunk).into_string().as_bytes())?;
+        out.write_all(b"</div>")?;
     }
+    out.write_all(b"</div>")
 }
