@@ -1,6 +1,6 @@
 //! The history view of a report: many runs of one suite, wherever they are kept (a `.stestr`
-//! store, a subunit2sql database). Three [`Section`]s for [`HtmlReport::write_page_with`]
-//! (super::HtmlReport::write_page_with): a chart of passes, failures, skips and time per run,
+//! store, a subunit2sql database). Three [`Section`]s for
+//! [`HtmlReport::write_page_with`](super::HtmlReport::write_page_with): a chart of passes, failures, skips and time per run,
 //! the flaky tests, and a row per test that did not always pass with its outcome in each run.
 //!
 //! # Example
