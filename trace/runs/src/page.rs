@@ -1,7 +1,7 @@
 //! The HTML pages of stored runs: a run as [`subunit_sinks::html`] shows a stream, plus the
 //! store's history (passes, failures, skips and wall time per run as a chart, the flaky tests,
-//! and the history of each test that did not always pass), for `subunit-store report`
-//! ([`store_report`]); and two runs side by side for `subunit-diff --html` ([`write_diff`]).
+//! and the history of each test that did not always pass: [`subunit_sinks::html::history`]), for
+//! `subunit-store report` ([`store_report`]); and two runs side by side for `subunit-diff --html` ([`write_diff`]).
 //!
 //! # Example
 //!
@@ -28,7 +28,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use subunit_sinks::html::{HtmlOptions, HtmlReport, Outcome, STYLE, Section};
+use subunit_sinks::html::history::{FlakyRow, History, RunPoint, TestRow};
+use subunit_sinks::html::{HtmlOptions, HtmlReport, Outcome, STYLE};
 use subunit_sinks::pipeline::{Pipeline, View};
 use subunit_sinks::stats::Stats;
 
@@ -36,21 +37,6 @@ use crate::compare::history::{flaky, records};
 use crate::compare::{Diff, Kind};
 use crate::store::report::RunSummary;
 use crate::store::{Store, StoreError};
-
-/// One run's figures for the history chart.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunPoint {
-    /// The run id.
-    pub run: u64,
-    /// `subunit-stats`' passed, failed and skipped.
-    pub passed: usize,
-    /// Failed tests (unfinished ones included).
-    pub failed: usize,
-    /// Skipped tests.
-    pub skipped: usize,
-    /// From the first start to the last end, seconds (`None` without times).
-    pub wall: Option<f64>,
-}
 
 /// Writes the page of run `run` (the latest when `None`) with the history of every stored run.
 ///
@@ -109,139 +95,45 @@ pub fn store_report(
                 .insert(id, Outcome::of(r));
         })?;
         points.push(RunPoint {
-            run: id,
+            run: id.to_string(),
+            label: id.to_string(),
             passed: stats.passed(),
             failed: stats.failed,
             skipped: stats.skipped,
-            wall: first
+            time: first
                 .zip(last)
                 .map(|(a, b)| b.saturating_sub(a) as f64 / 1e6),
         });
     }
     per_test.retain(|_, runs| runs.values().any(|o| o.is_problem()));
     let flaky = flaky(store, &ids)?;
-    let sections = [
-        Section {
-            id: "history".to_owned(),
-            title: "Run history".to_owned(),
-            body: history_chart(&points, run),
-        },
-        Section {
-            id: "flaky".to_owned(),
-            title: format!("Flaky tests ({})", flaky.len()),
-            body: html! {
-                @if flaky.is_empty() { p { "No test both passed and failed on one commit." } }
-                @else {
-                    table class="slow" {
-                        thead { tr { th { "Test" } th { "Commit" } th { "Passed in runs" } th { "Failed in runs" } } }
-                        tbody {
-                            @for t in &flaky {
-                                tr class="flaky" data-id=(t.id) {
-                                    td { (t.id) } td { (t.commit.as_deref().unwrap_or("(none)")) }
-                                    td { (join(&t.passed)) } td { (join(&t.failed)) }
-                                }
-                            }
-                        }
-                    }
-                }
-            },
-        },
-        Section {
-            id: "test-history".to_owned(),
-            title: format!(
-                "History of the tests that did not always pass ({})",
-                per_test.len()
-            ),
-            body: test_history(&ids, &per_test),
-        },
-    ];
+    let label = |ids: &[u64]| ids.iter().map(u64::to_string).collect();
+    let history = History {
+        points,
+        current: run.to_string(),
+        time_is: "wall time",
+        flaky_by: "commit".to_owned(),
+        flaky: flaky
+            .into_iter()
+            .map(|t| FlakyRow {
+                id: t.id,
+                group: t.commit,
+                passed: label(&t.passed),
+                failed: label(&t.failed),
+            })
+            .collect(),
+        tests: per_test
+            .into_iter()
+            .map(|(id, runs)| TestRow {
+                id,
+                outcomes: ids.iter().map(|i| runs.get(i).copied()).collect(),
+            })
+            .collect(),
+    };
+    let sections = history.sections();
     report
         .write_page_with(out, &sections)
         .map_err(StoreError::Output)
-}
-
-fn join(runs: &[u64]) -> String {
-    runs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Stacked bars of passed, failed and skipped per run, and the wall time as a line.
-fn history_chart(points: &[RunPoint], current: u64) -> Markup {
-    let (bar, h, left) = (24.0, 160.0, 40.0);
-    let most = points
-        .iter()
-        .map(|p| p.passed + p.failed + p.skipped)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let longest = points
-        .iter()
-        .filter_map(|p| p.wall)
-        .fold(0.0, f64::max)
-        .max(1e-9);
-    let width = left + bar * points.len() as f64 + 40.0;
-    let line: Vec<String> = points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let w = p.wall?;
-            Some(format!(
-                "{:.1},{:.1}",
-                left + bar * i as f64 + bar / 2.0,
-                10.0 + h - w / longest * h
-            ))
-        })
-        .collect();
-    html! {
-        p class="note" { "Per run: passed (green), failed (red) and skipped (yellow) tests; the line is the wall time (longest: " (format!("{longest:.3}")) "s)." }
-        div class="scroll" {
-            svg xmlns="http://www.w3.org/2000/svg" width=(width) height=(h + 40.0) role="img" aria-label="run history" {
-                @for (i, p) in points.iter().enumerate() {
-                    @let x = left + bar * i as f64;
-                    @let label = format!("run {}: {} passed, {} failed, {} skipped, wall {}", p.run, p.passed, p.failed, p.skipped,
-                        p.wall.map_or("unknown".to_owned(), |w| format!("{w:.3}s")));
-                    @let hp = p.passed as f64 / most * h;
-                    @let hf = p.failed as f64 / most * h;
-                    @let hs = p.skipped as f64 / most * h;
-                    g class={ "run" @if p.run == current { " current" } } data-run=(p.run) data-pass=(p.passed) data-fail=(p.failed) data-skip=(p.skipped) tabindex="0" aria-label=(label) {
-                        title { (label) }
-                        rect class="s-success" x=(x) y=(10.0 + h - hp) width=(bar - 4.0) height=(hp) {}
-                        rect class="s-fail" x=(x) y=(10.0 + h - hp - hf) width=(bar - 4.0) height=(hf) {}
-                        rect class="s-skip" x=(x) y=(10.0 + h - hp - hf - hs) width=(bar - 4.0) height=(hs) {}
-                        text class="axis" x=(x + (bar - 4.0) / 2.0) y=(h + 26.0) { (p.run) }
-                    }
-                }
-                @if line.len() > 1 { polyline class="wall" fill="none" stroke="#333" stroke-width="1.5" points=(line.join(" ")) {} }
-            }
-        }
-    }
-}
-
-/// A row per test, a cell per run coloured by its outcome there.
-fn test_history(ids: &[u64], per_test: &BTreeMap<String, BTreeMap<u64, Outcome>>) -> Markup {
-    html! {
-        @if per_test.is_empty() { p { "Every test passed in every run it was in." } }
-        @else {
-            table class="history" {
-                thead { tr { th { "Test" } @for id in ids { th class="num" { (id) } } } }
-                tbody {
-                    @for (test, runs) in per_test {
-                        tr class="test-history" data-id=(test) {
-                            td { (test) }
-                            @for id in ids {
-                                @match runs.get(id) {
-                                    Some(o) => td class={ "cell s-" (o.name()) } title={ "run " (id) ": " (o.name()) } { (o.name()) },
-                                    None => td class="cell" title={ "run " (id) ": not run" } { "–" },
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn seconds(s: Option<f64>) -> String {

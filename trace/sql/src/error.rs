@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use crate::revision::HEAD_REVISION;
+use crate::revision::{HEAD_REVISION, OLDEST_MIGRATED};
 
 /// Everything that can go wrong talking to a results database.
 ///
@@ -42,10 +42,13 @@ pub enum SqlError {
         /// The URL, password removed.
         url: String,
     },
-    /// The schema is at a revision other than subunit2sql 1.10.0's head.
+    /// The schema is at a revision other than subunit2sql 1.10.0's head: one
+    /// `subunit2sql-db-manage upgrade head` migrates, or one no subunit2sql 1.10.0 migration
+    /// names (a newer subunit2sql's, or not subunit2sql's).
     #[error(
         "the database {url} is at schema revision {found:?}, not {HEAD_REVISION} (subunit2sql \
-         1.10.0's head); migrate it with subunit2sql's own `subunit2sql-db-manage upgrade head`"
+         1.10.0's head); `subunit2sql-db-manage upgrade head` migrates revisions from \
+         {OLDEST_MIGRATED} on, and no other revision is subunit2sql 1.10.0's"
     )]
     WrongRevision {
         /// The URL, password removed.
@@ -53,6 +56,23 @@ pub enum SqlError {
         /// The revision found in `alembic_version`.
         found: String,
     },
+    /// The schema is at a subunit2sql revision older than this crate migrates from.
+    #[error(
+        "the database {url} is at schema revision {found} ({name:?}), older than \
+         {OLDEST_MIGRATED}, the oldest this tool migrates; upgrade it with subunit2sql 1.10.0's \
+         own `subunit2sql-db-manage upgrade head`"
+    )]
+    TooOld {
+        /// The URL, password removed.
+        url: String,
+        /// The revision found in `alembic_version`.
+        found: String,
+        /// Its migration's message.
+        name: &'static str,
+    },
+    /// No run matches the filter of a query that needs one.
+    #[error("no run in the database matches the filter")]
+    NoRuns,
     /// No run has the asked-for id.
     #[error("no run with id {0:?} in the database")]
     NoSuchRun(String),

@@ -20,10 +20,12 @@
 //! - [`Database::write_run`] and [`Database::write_average`] turn stored runs back into
 //!   subunit v2 (`sql2subunit`).
 //! - [`query`] answers the dashboards' questions: recent runs, failure rates, run-time
-//!   history, slowest tests, runs that failed a test.
+//!   history, slowest tests, runs that failed a test; [`page`] writes the HTML report of a
+//!   run with the history of the filtered runs (`subunit-sql report --html`).
 //!
 //! The binaries `subunit2sql`, `sql2subunit`, `subunit2sql-db-manage` and `subunit-sql` are thin
-//! shells over these, with the Python tools' argument spellings.
+//! shells over these in `subunit-tools` (`trace/tools`), with the Python tools' argument
+//! spellings; this crate has no command line and no exit codes, only [`SqlError`].
 //!
 //! # Example
 //!
@@ -68,6 +70,7 @@ mod conn;
 mod error;
 mod export;
 pub mod load;
+pub mod page;
 pub mod query;
 mod revision;
 pub mod schema;
@@ -78,7 +81,7 @@ mod url;
 pub use conn::Backend;
 pub use error::{Result, SqlError};
 pub use load::{DEFAULT_ATTR_REGEX, LoadOptions, Loader, RunStored};
-pub use schema::{HEAD_REVISION, Upgrade};
+pub use schema::{HEAD_REVISION, OLDEST_MIGRATED, Upgrade};
 pub use sink::{LoadError, LoadSink};
 pub use time::DbTime;
 pub use url::DatabaseUrl;
@@ -145,14 +148,16 @@ impl Database {
         schema::revision(&mut self.conn)
     }
 
-    /// Makes subunit2sql's head schema in one transaction if the database has none
-    /// (`subunit2sql-db-manage upgrade head`).
+    /// Makes subunit2sql's head schema in one transaction if the database has none, or
+    /// migrates one at a revision from [`OLDEST_MIGRATED`] on to head in one transaction, as
+    /// alembic runs subunit2sql's migrations (`subunit2sql-db-manage upgrade head`).
     ///
     /// # Errors
     ///
-    /// [`SqlError::WrongRevision`] for a schema at an older revision (migrating it is left to
-    /// subunit2sql's own tool), [`SqlError::Invalid`] for tables without `alembic_version`,
-    /// database errors.
+    /// [`SqlError::TooOld`] for a schema at an older subunit2sql revision (migrating it is
+    /// left to subunit2sql's own tool), [`SqlError::WrongRevision`] for a revision that is not
+    /// subunit2sql 1.10.0's, [`SqlError::Invalid`] for tables without `alembic_version` or
+    /// data a migration cannot take (rolled back), database errors.
     pub fn upgrade_head(&mut self) -> Result<Upgrade> {
         let url = self.url.redacted();
         schema::upgrade_head(&mut self.conn, &url)

@@ -128,12 +128,32 @@ impl Database {
     pub fn recent_runs(&mut self, filter: &Filter, limit: usize) -> Result<Vec<RunSummary>> {
         let mut params = Vec::new();
         let clause = filter.clause(&self.conn, &mut params);
+        self.runs_where(&clause, &params, limit)
+    }
+
+    /// The run with this uuid, `None` when there is none.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn run_summary(&mut self, uuid: &str) -> Result<Option<RunSummary>> {
+        Ok(self
+            .runs_where("r.uuid = $1", &[Param::from(uuid)], 1)?
+            .pop())
+    }
+
+    fn runs_where(
+        &mut self,
+        clause: &str,
+        params: &[Param],
+        limit: usize,
+    ) -> Result<Vec<RunSummary>> {
         let sql = format!(
             "SELECT r.id, r.uuid, {}, r.passes, r.fails, r.skips, r.run_time, r.artifacts \
              FROM runs r WHERE {clause} ORDER BY r.run_at DESC, r.id DESC LIMIT {limit}",
             self.conn.time_text("r.run_at")
         );
-        let rows = self.conn.rows(&sql, &params)?;
+        let rows = self.conn.rows(&sql, params)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut metadata = BTreeMap::new();

@@ -8,6 +8,10 @@
 //! | 0 | success; also when the reader downstream went away (`tool | head`) |
 //! | 1 | the stream says the run failed (the tool's own rule, as the Python tool has it) |
 //! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error |
+//!
+//! The results-database tools (`subunit2sql`, `sql2subunit`, ...) exit 1 where subunit2sql
+//! fails on the same input ([`ToolError::Refused`], a run id the database does not hold) and
+//! 2 for every other [`SqlError`].
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -24,6 +28,7 @@ use subunit_sinks::filter::FilterError;
 use subunit_sinks::script::FilterOptions;
 use subunit_sinks::trace::{ColorWhen, SuccessAttachments, Trace, TraceOptions, stdout_trace};
 use subunit_sinks::{Error, Verdict};
+use subunit_sql::SqlError;
 
 use subunit_progress::Progress;
 
@@ -52,6 +57,13 @@ pub enum ToolError {
     /// The arguments make no sense together.
     #[error("{0}")]
     Usage(String),
+    /// The input is refused as the Python tool refuses it (exit 1): a stream subunit2sql
+    /// cannot store, `sql2subunit` with neither or both of a run id and `--average`.
+    #[error("{0}")]
+    Refused(String),
+    /// The results database could not do the work.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
 }
 
 impl ToolError {
@@ -59,7 +71,17 @@ impl ToolError {
     pub fn is_broken_pipe(&self) -> bool {
         match self {
             ToolError::Stream(e) => e.is_broken_pipe(),
+            ToolError::Sql(SqlError::Write(e)) => e.kind() == io::ErrorKind::BrokenPipe,
             _ => false,
+        }
+    }
+
+    /// The exit status this error means: [`EXIT_TESTS_FAILED`] where the Python tool fails
+    /// on the same input, else [`EXIT_ERROR`].
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ToolError::Refused(_) | ToolError::Sql(SqlError::NoSuchRun(_)) => EXIT_TESTS_FAILED,
+            _ => EXIT_ERROR,
         }
     }
 }
@@ -158,14 +180,15 @@ impl Fact for Verdict {
 }
 
 /// Runs a tool's body and turns its outcome into the process exit code: the fact's code on
-/// success, 0 on a broken pipe, and otherwise `NAME: message` on stderr and [`EXIT_ERROR`].
+/// success, 0 on a broken pipe, and otherwise `NAME: message` on stderr and the error's
+/// [`ToolError::exit_code`].
 pub fn run<F: Fact>(name: &str, body: impl FnOnce() -> Result<F, ToolError>) -> ExitCode {
     match body() {
         Ok(fact) => ExitCode::from(fact.exit_code()),
         Err(e) if e.is_broken_pipe() => ExitCode::from(EXIT_SUCCESS),
         Err(e) => {
             let _ = writeln!(io::stderr(), "{name}: {e}");
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -344,5 +367,19 @@ mod tests {
             run::<()>("t", || Err(ToolError::Usage("bad".into()))),
             ExitCode::from(2)
         );
+        assert_eq!(
+            run::<()>("t", || Err(ToolError::Refused("bad".into()))),
+            ExitCode::from(1)
+        );
+        assert_eq!(
+            run::<()>("t", || Err(SqlError::NoSuchRun("r".into()).into())),
+            ExitCode::from(1)
+        );
+        assert_eq!(
+            run::<()>("t", || Err(SqlError::Database("x".into()).into())),
+            ExitCode::from(2)
+        );
+        let pipe = SqlError::Write(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert_eq!(run::<()>("t", || Err(pipe.into())), ExitCode::from(0));
     }
 }

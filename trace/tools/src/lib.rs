@@ -7,6 +7,8 @@
 //!   mapping from errors and facts to exit codes ([`cli::run`], [`cli::Fact`]): 0 success, 1
 //!   the run failed (by the tool's own rule), 2 the tool could not do its work; a reader
 //!   downstream going away is a quiet 0.
+//! - [`sql`]: the database options the results-database binaries share (`subunit2sql`,
+//!   `sql2subunit`, `subunit2sql-db-manage`, `subunit-sql`, over the `subunit-sql` library).
 //! - `subunit-trace`'s progress bar is the `subunit-progress` crate (indicatif), shared with
 //!   `valet-suite run` and shown through the sink library's
 //!   [`Progress`](subunit_sinks::trace::Progress) hook.
@@ -22,7 +24,8 @@
 //!
 //! # Module graph
 //!
-//! One module, `cli`; each binary uses `cli` and the libraries.
+//! Two modules, `cli` and `sql` (which uses `cli`'s error); each binary uses them and the
+//! libraries.
 //!
 //! # Example
 //!
@@ -37,3 +40,4 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod sql;

@@ -382,6 +382,130 @@ fn a_big_run_groups_narrow_bars_and_loses_no_test() {
     );
 }
 
+/// The pages of the long lists the browser displays for `page` at `address` (`?q=...`,
+/// `#...`): a copy of the page with a probe appended, which records, once the page has loaded,
+/// the ids of the `.page` elements whose computed display is not `none`. Without
+/// `page_script` the page's own script is taken out of the copy (the page as with scripts
+/// off, paged by its HTML and CSS alone; only the probe runs).
+fn displayed_pages(
+    page: &Path,
+    address: &str,
+    page_script: bool,
+    shot: &str,
+) -> (Vec<String>, String) {
+    let mut text = std::fs::read_to_string(page).unwrap();
+    if !page_script {
+        text = Regex::new(r"(?s)<script>.*?</script>")
+            .unwrap()
+            .replace_all(&text, "")
+            .into_owned();
+    }
+    let probe = r#"<script>window.addEventListener("load", function () { setTimeout(function () {
+        var shown = Array.prototype.filter.call(document.querySelectorAll(".page"), function (p) {
+          return getComputedStyle(p).display !== "none"; }).map(function (p) { return p.id; });
+        document.body.setAttribute("data-shown", shown.join(" ")); }, 0); });</script>"#;
+    text = text.replace("</body>", &format!("{probe}</body>"));
+    let copy = page.with_file_name(format!("{shot}.html"));
+    std::fs::write(&copy, text).unwrap();
+    let opened = open(&copy, address, true, shot);
+    assert_eq!(opened.console, Vec::<String>::new(), "{address}");
+    let shown = Regex::new(r#"<body data-shown="([^"]*)""#)
+        .unwrap()
+        .captures(&opened.dom)
+        .unwrap_or_else(|| panic!("the probe ran at {address}"))[1]
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    (shown, opened.dom)
+}
+
+#[test]
+fn long_lists_are_paged_in_plain_html_and_css() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stream) = common::generated(20_000, 4, 7);
+    let (page, text) = our_page(dir.path(), "paged-20k", &stream);
+    let pages = |list: &str| {
+        Regex::new(&format!(r#"<div class="page" id="{list}-p(\d+)">"#))
+            .unwrap()
+            .captures_iter(&text)
+            .map(|c| c[1].parse::<usize>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let failures = Regex::new(r#"<details class="failure [^"]*" id="f-(\d+)""#)
+        .unwrap()
+        .captures_iter(&text)
+        .map(|c| c[1].parse::<usize>().unwrap())
+        .collect::<Vec<_>>();
+    let n = failures.len();
+    assert_eq!(
+        failures,
+        (1..=n).collect::<Vec<_>>(),
+        "every failure once, in order"
+    );
+    assert!(n > 400, "{n} failures: three pages or more");
+    assert_eq!(pages("failures"), (1..=n.div_ceil(200)).collect::<Vec<_>>());
+    assert!(pages("classes").len() > 1, "the class table is paged");
+    // Pages of 200: the first page holds failures 1 to 200.
+    let first =
+        &text[text.find(r#"id="failures-p1""#).unwrap()..text.find(r#"id="failures-p2""#).unwrap()];
+    assert_eq!(first.matches(r#"<details class="failure"#).count(), 200);
+    let others: Vec<String> = ["classes", "skips"]
+        .iter()
+        .filter(|l| !pages(l).is_empty())
+        .map(|l| format!("{l}-p1"))
+        .collect();
+    let with = |failures_page: &str| {
+        let mut v = others.clone();
+        v.push(failures_page.to_owned());
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+
+    // Scripts off: the first page of each list; a pager link's page instead; the page
+    // holding a linked failure.
+    let (shown, dom) = displayed_pages(&page, "", false, "paged-noscript");
+    assert_eq!(sorted(shown), with("failures-p1"));
+    assert_eq!(dom_counts(&dom), stats_of(&stream));
+    let (shown, _) = displayed_pages(&page, "#failures-p3", false, "paged-noscript-p3");
+    assert_eq!(sorted(shown), with("failures-p3"));
+    let (shown, _) = displayed_pages(&page, "#f-250", false, "paged-noscript-f250");
+    assert_eq!(sorted(shown), with("failures-p2"));
+
+    // Scripts on: a search shows its matches on every page; `?open=` opens a failure on its
+    // page.
+    let id = Regex::new(r#"<details class="failure [^"]*" id="f-450" data-id="([^"]*)""#)
+        .unwrap()
+        .captures(&text)
+        .unwrap()[1]
+        .to_owned();
+    let (shown, dom) = displayed_pages(&page, &format!("?q={id}"), true, "paged-search");
+    assert_eq!(
+        shown.len(),
+        Regex::new(r#"<div class="page""#)
+            .unwrap()
+            .find_iter(&text)
+            .count()
+    );
+    assert!(dom.contains(&format!(r#"id="f-450" data-id="{id}""#)));
+    assert!(
+        !Regex::new(r#"id="f-450"[^>]*hidden"#)
+            .unwrap()
+            .is_match(&dom),
+        "the match shows"
+    );
+    let (shown, dom) = displayed_pages(&page, "?open=f-450", true, "paged-open");
+    assert_eq!(sorted(shown), with("failures-p3"));
+    assert!(
+        Regex::new(r#"<details class="failure [^"]*" id="f-450"[^>]* open="""#)
+            .unwrap()
+            .is_match(&dom)
+    );
+}
+
 #[test]
 fn expanding_a_failure_shows_its_traceback() {
     let dir = tempfile::tempdir().unwrap();
@@ -746,6 +870,20 @@ fn count_dropped(dom: &str, class: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // From the store.
 
+/// The outcomes in a test's row of the history view, oldest run first.
+fn history_cells(dom: &str, id: &str) -> Vec<String> {
+    let row = Regex::new(&format!(
+        r#"(?s)<tr class="test-history" data-id="{}">(.*?)</tr>"#,
+        regex::escape(id)
+    ))
+    .unwrap();
+    Regex::new(r#"<td class="cell s-([a-z]+)""#)
+        .unwrap()
+        .captures_iter(&row.captures(dom).expect("its history")[1])
+        .map(|c| c[1].to_owned())
+        .collect()
+}
+
 #[test]
 fn the_store_report_shows_the_run_with_its_history() {
     let dir = tempfile::tempdir().unwrap();
@@ -806,20 +944,183 @@ fn the_store_report_shows_the_run_with_its_history() {
         dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
         "the flaky test is listed"
     );
-    let history =
-        Regex::new(r#"(?s)<tr class="test-history" data-id="pkg.T.test_flip">(.*?)</tr>"#).unwrap();
-    let cells: Vec<_> = Regex::new(r#"<td class="cell s-([a-z]+)""#)
-        .unwrap()
-        .captures_iter(&history.captures(dom).expect("its history")[1])
-        .map(|c| c[1].to_owned())
-        .collect();
-    assert_eq!(cells, ["success", "fail", "success"]);
+    assert_eq!(
+        history_cells(dom, "pkg.T.test_flip"),
+        ["success", "fail", "success"]
+    );
     assert!(
         !dom.contains(r#"data-id="pkg.T.test_ok">"#)
             || !dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#),
         "a test that always passed has no history row"
     );
     assert_eq!(dom_counts(dom)["failed"], 1, "the page is run 1's");
+}
+
+#[test]
+fn the_database_report_shows_the_filtered_runs_history() {
+    use crate::sql::common::{ok, ours, theirs, upgrade};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("runs.db").display());
+    upgrade(&url);
+    let p = |p: Packet| to_vec(&p.as_ref()).unwrap();
+    let run = |flip: Status, extra: Option<Status>| {
+        let mut s =
+            p(Packet::status("pkg.T.test_flip", Status::InProgress).with_timestamp(at(0, 0)));
+        s.extend(p(
+            Packet::status("pkg.T.test_flip", flip).with_timestamp(at(1, 0))
+        ));
+        s.extend(p(
+            Packet::status("pkg.T.test_ok", Status::Success).with_timestamp(at(2, 0))
+        ));
+        if let Some(status) = extra {
+            s.extend(p(
+                Packet::status("pkg.T.test_other", status).with_timestamp(at(3, 0))
+            ));
+        }
+        s
+    };
+    // Three runs of the gate job on one commit (the third stored by subunit2sql 1.10.0 itself)
+    // and one of another job that the filter leaves out.
+    let loads = [
+        (
+            "r1",
+            "2026-01-01",
+            "build_name:gate,commit:abc",
+            run(Status::Success, None),
+            false,
+        ),
+        (
+            "r2",
+            "2026-01-02",
+            "build_name:gate,commit:abc",
+            run(Status::Fail, None),
+            false,
+        ),
+        (
+            "r3",
+            "2026-01-03",
+            "build_name:gate,commit:abc",
+            run(Status::Success, None),
+            true,
+        ),
+        (
+            "o1",
+            "2026-01-04",
+            "build_name:other,commit:abc",
+            run(Status::Fail, Some(Status::Fail)),
+            false,
+        ),
+    ];
+    for (id, at, meta, stream, python) in &loads {
+        let file = common::write(dir.path(), &format!("{id}.subunit"), stream);
+        let file = file.display().to_string();
+        let args = [
+            "--database-connection",
+            &url,
+            "--run_id",
+            id,
+            "--run_at",
+            at,
+            "-r",
+            meta,
+            &file,
+        ];
+        let out = if *python {
+            theirs("subunit2sql", &args, b"")
+        } else {
+            ours("subunit2sql", &args, b"")
+        };
+        ok(out, id);
+    }
+    let page = dir.path().join("report.html");
+    let page_s = page.display().to_string();
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "--database-connection",
+            &url,
+            "report",
+            "--meta",
+            "build_name=gate",
+        ];
+        args.extend_from_slice(&["--html", &page_s]);
+        args.extend_from_slice(extra);
+        ok(ours("subunit-sql", &args, b""), "subunit-sql report --html");
+    };
+    report(&["--run", "r2"]);
+    let opened = open(&page, "", true, "sql-report");
+    assert_eq!(opened.console, Vec::<String>::new());
+    let dom = &opened.dom;
+    assert!(dom.contains("<title>Run r2</title>"));
+    let runs: Vec<_> = Regex::new(
+        r#"<g class="run( current)?" data-run="([a-z0-9]+)" data-pass="(\d)" data-fail="(\d)""#,
+    )
+    .unwrap()
+    .captures_iter(dom)
+    .map(|c| (c.get(1).is_some(), format!("{} {}/{}", &c[2], &c[3], &c[4])))
+    .collect();
+    assert_eq!(
+        runs,
+        [
+            (false, "r1 2/0".to_owned()),
+            (true, "r2 1/1".to_owned()),
+            (false, "r3 2/0".to_owned())
+        ],
+        "the gate runs, oldest first; the other job's run is filtered out"
+    );
+    assert!(
+        dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#),
+        "the flaky test is listed"
+    );
+    assert_eq!(
+        history_cells(dom, "pkg.T.test_flip"),
+        ["success", "fail", "success"]
+    );
+    assert!(!dom.contains(r#"<tr class="test-history" data-id="pkg.T.test_ok">"#));
+    assert!(!dom.contains("pkg.T.test_other"), "only the filtered runs");
+    assert_eq!(dom_counts(dom)["failed"], 1, "the page is run r2's");
+    assert!(
+        dom.contains("build_name") && dom.contains("gate"),
+        "the run's metadata"
+    );
+
+    // By default the newest filtered run; flaky only among runs on one commit.
+    report(&["--flaky-by", "build_name"]);
+    let dom = open(&page, "", false, "sql-report-noscript").dom;
+    assert!(dom.contains("<title>Run r3</title>"));
+    assert!(dom.contains(r#"<g class="run current" data-run="r3""#));
+    assert!(dom.contains(r#"<tr class="flaky" data-id="pkg.T.test_flip">"#));
+    assert_eq!(dom_counts(&dom)["failed"], 0);
+
+    // No run matches: a clear message and exit 2; an unknown run: exit 1, as sql2subunit.
+    let none = ours(
+        "subunit-sql",
+        &[
+            "--database-connection",
+            &url,
+            "report",
+            "--meta",
+            "build_name=none",
+            "--html",
+            &page_s,
+        ],
+        b"",
+    );
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no run in the database matches"));
+    let unknown = ours(
+        "subunit-sql",
+        &[
+            "--database-connection",
+            &url,
+            "report",
+            "--html",
+            &page_s,
+            "--run",
+            "nope",
+        ],
+        b"",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod ls;
 mod mime_python;
 mod output;
 mod replay;
+mod sql;
 mod stats;
 mod store_gaps;
 mod store_kill;

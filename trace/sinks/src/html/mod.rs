@@ -6,7 +6,9 @@
 //!
 //! - [`HtmlReport`] is the sink: it keeps a small summary per test (id, class, lane, status,
 //!   start and end) and the decoded attachments of the tests that did not pass or were skipped,
-//!   never the stream; [`HtmlReport::write_page`] renders the page once the stream has ended.
+//!   never the stream; [`HtmlReport::write_page`] writes the page once the stream has ended,
+//!   part by part (the summary and plots, then each page of each long list), so the page is
+//!   never held whole as text.
 //! - The page needs no network and no script: CSS, SVG and one short script are inline, the
 //!   summary, timeline, plots and failures are plain HTML and SVG, failures and classes expand
 //!   with `<details>`. The script only adds the search box and the status filters (and reads
@@ -22,7 +24,8 @@
 //!   for a class fixture's pseudo-test (`setUpClass (pkg.mod.Class)`) the class in the
 //!   parentheses, and the test is marked as a fixture on the timeline.
 //! - Big runs: on the timeline, runs of bars narrower than a pixel in a lane are drawn as one
-//!   bar naming how many tests it holds (and the worst status among them).
+//!   bar naming how many tests it holds (and the worst status among them); the long lists
+//!   (classes, failures, skips) are paged in plain HTML and CSS, 200 rows a page.
 //!
 //! # Example
 //!
@@ -42,6 +45,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod history;
 mod render;
 
 use std::borrow::Cow;
@@ -372,7 +376,7 @@ impl HtmlReport {
         out: &mut dyn Write,
         sections: &[Section],
     ) -> std::io::Result<()> {
-        out.write_all(render::page(self, sections).as_bytes())?;
+        render::write(self, sections, out)?;
         out.flush()
     }
 

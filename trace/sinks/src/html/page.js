@@ -24,6 +24,9 @@
       if (ok && e.classList.contains("t")) { count += 1; }
     });
     classes.forEach(function (row) { row.hidden = !row.querySelector("li.t:not([hidden])"); });
+    // While a search or filter is on, every page of a long list shows its matches.
+    var all = q === "" && boxes.every(function (b) { return b.checked; });
+    document.documentElement.classList.toggle("filtering", !all);
     shown.textContent = count + " tests shown";
   }
   search.addEventListener("input", apply);
@@ -36,7 +39,11 @@
   }
   if (params.has("open")) {
     var target = document.getElementById(params.get("open"));
-    if (target && target.tagName.toLowerCase() === "details") { target.open = true; }
+    if (target && target.tagName.toLowerCase() === "details") {
+      target.open = true;
+      // Its page shows when it is the address's target.
+      if (!window.location.hash && target.closest(".page")) { window.location.hash = target.id; }
+    }
   }
   apply();
 }());

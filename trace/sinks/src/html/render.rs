@@ -1,6 +1,6 @@
 //! The page's markup, written with maud (every `(value)` is escaped).
 
-use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use subunit_emitter::Timestamp;
@@ -31,7 +31,13 @@ fn bar_label(row: &Row) -> String {
     }
 }
 
-pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
+/// Writes the page to `out` part by part, so that no more of it than one part (one page of a
+/// long list, or the summary and plots) is ever held as text.
+pub(super) fn write(
+    report: &HtmlReport,
+    sections: &[Section],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let timed: Vec<&Row> = report
         .rows
         .iter()
@@ -41,16 +47,21 @@ pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
     let t1 = timed.iter().filter_map(|r| r.end).max();
     let sum: u64 = timed.iter().filter_map(|r| r.duration()).sum();
     let stats = &report.stats;
-    let markup = html! {
+    let head = html! {
         (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (report.options.title) }
-                style { (PreEscaped(CSS)) }
-            }
-            body {
+        // `<html>` and `<body>` are opened and closed by hand, so that their contents can be
+        // written in parts.
+        (PreEscaped(r#"<html lang="en">"#))
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (report.options.title) }
+            style { (PreEscaped(CSS)) }
+        }
+        (PreEscaped("<body>"))
+    };
+    out.write_all(head.into_string().as_bytes())?;
+    let top = html! {
                 header id="summary" {
                     h1 { (report.options.title) }
                     dl id="counts" {
@@ -105,14 +116,17 @@ pub(super) fn page(report: &HtmlReport, sections: &[Section]) -> String {
                 (timeline(report, t0, t1))
                 (slowest(report))
                 (histogram(report))
-                (classes(report))
-                (failures(report))
-                (skips(report))
-                script { (PreEscaped(SCRIPT)) }
-            }
-        }
     };
-    markup.into_string()
+    out.write_all(top.into_string().as_bytes())?;
+    classes(report, out)?;
+    failures(report, out)?;
+    skips(report, out)?;
+    out.write_all(
+        html! { script { (PreEscaped(SCRIPT)) } }
+            .into_string()
+            .as_bytes(),
+    )?;
+    out.write_all(b"</body></html>")
 }
 
 /// One drawn bar or group of bars in a lane.
@@ -357,27 +371,35 @@ fn histogram(report: &HtmlReport) -> Markup {
     }
 }
 
-fn classes(report: &HtmlReport) -> Markup {
+fn classes(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); report.classes.len()];
     for (i, row) in report.rows.iter().enumerate() {
         members[row.class].push(i);
     }
-    let mut modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (c, name) in report.classes.iter().enumerate() {
-        modules.entry(module_of(name)).or_default().push(c);
-    }
-    for list in modules.values_mut() {
-        list.sort_by(|&a, &b| report.classes[a].cmp(&report.classes[b]));
-    }
+    // Every class under its module, modules and classes in order: the table's rows.
+    let mut flat: Vec<(&str, usize)> = (0..report.classes.len())
+        .map(|c| (module_of(&report.classes[c]), c))
+        .collect();
+    flat.sort_by(|a, b| {
+        a.0.cmp(b.0)
+            .then_with(|| report.classes[a.1].cmp(&report.classes[b.1]))
+    });
     let count = |c: usize, o: Outcome| {
         members[c]
             .iter()
             .filter(|&&i| report.rows[i].outcome == o)
             .count()
     };
-    html! {
-        section id="classes" {
-            h2 { "Modules and classes" }
+    let table = |rows: &[(&str, usize)]| {
+        // The page's rows by module, each module's header repeated on every page it spans.
+        let mut modules: Vec<(&str, Vec<usize>)> = Vec::new();
+        for &(module, c) in rows {
+            match modules.last_mut() {
+                Some((m, list)) if *m == module => list.push(c),
+                _ => modules.push((module, vec![c])),
+            }
+        }
+        html! {
             table class="classes" {
                 thead { tr {
                     th { "Class" } th { "Count" }
@@ -417,59 +439,125 @@ fn classes(report: &HtmlReport) -> Markup {
                 }
             }
         }
-    }
+    };
+    let h2 = html! { h2 { "Modules and classes" } };
+    section(out, "classes", h2, |out| {
+        paged(out, "classes", "classes", &flat, table)
+    })
 }
 
-fn failures(report: &HtmlReport) -> Markup {
-    let problems: Vec<&Row> = report
+/// Writes `<section id=ID>`, its heading, what `body` writes, and `</section>`.
+fn section(
+    out: &mut dyn Write,
+    id: &str,
+    heading: Markup,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write!(out, r#"<section id="{id}">"#)?;
+    out.write_all(heading.into_string().as_bytes())?;
+    body(out)?;
+    out.write_all(b"</section>")
+}
+
+fn failures(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
+    let problems: Vec<(usize, &Row)> = report
         .rows
         .iter()
         .filter(|r| r.outcome.is_problem())
+        .enumerate()
         .collect();
-    html! {
-        section id="failures" {
-            h2 { "Failures (" (problems.len()) ")" }
-            @if problems.is_empty() { p { "None." } }
-            @for (k, row) in problems.iter().enumerate() {
-                details class={ "failure s-" (row.outcome.name()) } id={ "f-" (k + 1) } data-id=(row.id) data-status=(row.outcome.name()) {
-                    summary {
-                        span class="badge" { (row.outcome.label()) } " " (row.id)
-                        @if let Some(d) = row.duration() { " " span class="dur" { (secs(d)) } }
-                    }
-                    @let shown = row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default();
-                    @if shown.is_empty() { p class="note" { "No attachments." } }
-                    @for a in shown {
-                        div class="att" data-name=(a.name) {
-                            h4 { (a.name) " " span class="mime" { (a.mime) } }
-                            pre { (a.text) }
-                            @if a.cut > 0 { p class="note" { (a.cut) " more bytes not shown." } }
+    let heading = html! {
+        h2 { "Failures (" (problems.len()) ")" }
+        @if problems.is_empty() { p { "None." } }
+    };
+    section(out, "failures", heading, |out| {
+        paged(out, "failures", "failures", &problems, |page| {
+            html! {
+                @for &(k, row) in page {
+                    details class={ "failure s-" (row.outcome.name()) } id={ "f-" (k + 1) } data-id=(row.id) data-status=(row.outcome.name()) {
+                        summary {
+                            span class="badge" { (row.outcome.label()) } " " (row.id)
+                            @if let Some(d) = row.duration() { " " span class="dur" { (secs(d)) } }
+                        }
+                        @let shown = row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default();
+                        @if shown.is_empty() { p class="note" { "No attachments." } }
+                        @for a in shown {
+                            div class="att" data-name=(a.name) {
+                                h4 { (a.name) " " span class="mime" { (a.mime) } }
+                                pre { (a.text) }
+                                @if a.cut > 0 { p class="note" { (a.cut) " more bytes not shown." } }
+                            }
                         }
                     }
                 }
             }
-        }
-    }
+        })
+    })
 }
 
-fn skips(report: &HtmlReport) -> Markup {
+fn skips(report: &HtmlReport, out: &mut dyn Write) -> io::Result<()> {
     let skipped: Vec<&Row> = report
         .rows
         .iter()
         .filter(|r| r.outcome == Outcome::Skip)
         .collect();
-    html! {
-        section id="skips" {
-            h2 { "Skips (" (skipped.len()) ")" }
-            ul {
-                @for row in &skipped {
-                    li class="skip" data-id=(row.id) data-status="skip" {
-                        (row.id)
-                        @for a in row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default() {
-                            ": " span class="reason" { (a.text) }
+    let heading = html! { h2 { "Skips (" (skipped.len()) ")" } };
+    section(out, "skips", heading, |out| {
+        paged(out, "skips", "skips", &skipped, |page| {
+            html! {
+                ul {
+                    @for row in page {
+                        li class="skip" data-id=(row.id) data-status="skip" {
+                            (row.id)
+                            @for a in row.detail.map(|d| report.details[d].as_slice()).unwrap_or_default() {
+                                ": " span class="reason" { (a.text) }
+                            }
                         }
                     }
                 }
             }
-        }
+        })
+    })
+}
+
+/// How many rows a page of a long list holds (classes, failures, skips).
+pub(crate) const PAGE: usize = 200;
+
+/// `items` as pages of [`PAGE`], each page `render`ed, with a pager linking them; a list of
+/// one page is rendered as it is.
+///
+/// Paging is plain HTML and CSS, so it works with scripts off: the first page shows; a
+/// page shows instead when it is the address's target (`#failures-p3`, the pager's links) or
+/// holds it (`#f-412`); the script shows every page while a search or filter is on.
+fn paged<T>(
+    out: &mut dyn Write,
+    name: &str,
+    what: &str,
+    items: &[T],
+    render: impl Fn(&[T]) -> Markup,
+) -> io::Result<()> {
+    if items.len() <= PAGE {
+        return out.write_all(render(items).into_string().as_bytes());
     }
+    let pages = items.len().div_ceil(PAGE);
+    let pager = html! {
+        nav class="pager" {
+            (items.len()) " " (what) " in pages of " (PAGE) ": "
+            @for k in 1..=pages {
+                a href={ "#" (name) "-p" (k) } title={ (what) " " ((k - 1) * PAGE + 1) "–" ((k * PAGE).min(items.len())) } { (k) }
+                " "
+            }
+        }
+    };
+    write!(
+        out,
+        r#"<div class="pages" id="{name}-pages" data-pages="{pages}">"#
+    )?;
+    out.write_all(pager.into_string().as_bytes())?;
+    for (k, chunk) in items.chunks(PAGE).enumerate() {
+        write!(out, r#"<div class="page" id="{name}-p{}">"#, k + 1)?;
+        out.write_all(render(chunk).into_string().as_bytes())?;
+        out.write_all(b"</div>")?;
+    }
+    out.write_all(b"</div>")
 }

@@ -8,9 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use subunit_sql::Database;
 
-#[path = "common/mod.rs"]
-mod common;
-use common::{CliError, DbArgs};
+use subunit_tools::cli::{self, ToolError};
+use subunit_tools::sql::DbArgs;
 
 /// Write a run stored in a subunit2sql database as a subunit v2 stream.
 ///
@@ -35,15 +34,15 @@ struct Args {
     verbose: bool,
 }
 
-fn run(args: Args) -> Result<(), CliError> {
+fn run(args: Args) -> Result<(), ToolError> {
     match (&args.run_id, args.average) {
         (None, false) => {
-            return Err(CliError::Stream(
+            return Err(ToolError::Refused(
                 "You must specify either a run_id or generate an average run stream".to_owned(),
             ));
         }
         (Some(_), true) => {
-            return Err(CliError::Stream(
+            return Err(ToolError::Refused(
                 "You can either generate a stream for a run_id or an average run stream, but \
                  not both."
                     .to_owned(),
@@ -54,11 +53,12 @@ fn run(args: Args) -> Result<(), CliError> {
     let url = args.db.url()?;
     let mut db = Database::open(&url)?;
     let mut out: Box<dyn Write> = match &args.out_path {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).map_err(|e| {
-                CliError::Io(format!("cannot create {}: {e}", p.display()))
-            })?))
-        }
+        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|e| {
+            ToolError::Input {
+                path: p.clone(),
+                source: e,
+            }
+        })?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     match &args.run_id {
@@ -69,5 +69,5 @@ fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    common::exit("sql2subunit", run(Args::parse()))
+    cli::run("sql2subunit", || run(Args::parse()))
 }

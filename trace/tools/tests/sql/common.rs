@@ -338,3 +338,45 @@ pub fn records(stream: &[u8]) -> Vec<Rec> {
     out.sort();
     out
 }
+
+/// An SQLite database's schema: every `sqlite_master` row (type, name, table, SQL) by type and name.
+pub fn sqlite_schema(url: &str) -> Vec<(String, String, String, Option<String>)> {
+    let conn = rusqlite::Connection::open(url.strip_prefix("sqlite:///").unwrap()).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// A PostgreSQL database's schema as its catalog shows it: columns, indexes, constraints,
+/// sequences, and the alembic revision.
+pub fn pg_catalog(url: &str) -> Vec<Vec<String>> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut out = Vec::new();
+    for sql in [
+        // Columns in order; not their attribute numbers, which keep the gaps of the columns
+        // subunit2sql's migrations dropped.
+        "SELECT table_name::text, column_name::text, \
+         (row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position))::text, \
+         data_type::text, coalesce(character_maximum_length::text, ''), is_nullable::text, \
+         coalesce(column_default::text, '') FROM information_schema.columns \
+         WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+        "SELECT tablename::text, indexname::text, indexdef::text FROM pg_indexes \
+         WHERE schemaname = 'public' ORDER BY 1, 2",
+        "SELECT conrelid::regclass::text, conname::text, contype::text, \
+         pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2",
+        "SELECT sequence_name::text, data_type::text, start_value::text, increment::text \
+         FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1",
+        "SELECT version_num::text FROM alembic_version",
+    ] {
+        for row in c.query(sql, &[]).unwrap() {
+            out.push((0..row.len()).map(|i| row.get::<_, String>(i)).collect());
+        }
+        out.push(vec!["--".to_owned()]);
+    }
+    out
+}

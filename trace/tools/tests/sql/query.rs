@@ -7,8 +7,8 @@ use serde_json::Value;
 use subunit_sql::load::split_test_id;
 use subunit_sql::{DEFAULT_ATTR_REGEX, DbTime};
 
-use crate::common::{file, ok, ours, records, stream, their_upgrade, theirs, upgrade};
-use crate::pg;
+use super::common::{file, ok, ours, records, stream, their_upgrade, theirs, upgrade};
+use super::pg;
 
 /// One result of a test: (run uuid, status, duration).
 type RunResult = (&'static str, String, Option<f64>);

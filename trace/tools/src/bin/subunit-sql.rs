@@ -2,22 +2,25 @@
 //! tool's): recent runs, failure rates, a test's history, the slowest tests, the runs that
 //! failed a test, and the HTML report's history view.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use serde::Serialize;
+use subunit_sql::page::ReportOptions;
 use subunit_sql::query::{Filter, TestRunEntry};
 use subunit_sql::{Database, DbTime, SqlError};
 
-#[path = "common/mod.rs"]
-mod common;
-use common::{CliError, DbArgs};
+use subunit_tools::cli::{self, ToolError};
+use subunit_tools::sql::DbArgs;
 
 /// Query the runs in a subunit2sql database, for people (tables) or programs (--json).
 ///
 /// Exit codes: 0 answered; 2 the tool could not work (bad arguments, an unreachable
-/// database, refused credentials, no schema or a schema at another revision).
+/// database, refused credentials, no schema or a schema at another revision, no run for
+/// `report --html`, a file that cannot be written).
 #[derive(Parser, Debug)]
 #[command(name = "subunit-sql", version)]
 struct Args {
@@ -92,22 +95,39 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// The HTML report's history view: recent runs and each test's status in each
+    /// The HTML report's history view: recent runs and each test's status in each; with
+    /// --html, the page of a run (the newest) with that history, as `subunit-store report`
+    /// makes of a .stestr store
     Report {
         #[command(flatten)]
         filter: FilterArgs,
         /// How many runs
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Write the HTML report to this file
+        #[arg(long, value_name = "PATH")]
+        html: Option<PathBuf>,
+        /// The run the page shows (its uuid); the newest of the filtered runs by default
+        #[arg(long, value_name = "UUID", requires = "html")]
+        run: Option<String>,
+        /// The run metadata key naming the code a run tested (repeatable): a test that
+        /// passed and failed among runs with the same values is flaky
+        #[arg(
+            long = "flaky-by",
+            value_name = "KEY",
+            default_value = "commit",
+            requires = "html"
+        )]
+        flaky_by: Vec<String>,
     },
 }
 
-fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, CliError> {
+fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, ToolError> {
     value
         .as_deref()
         .map(|s| {
             DbTime::parse(s).ok_or_else(|| {
-                CliError::Usage(format!(
+                ToolError::Usage(format!(
                     "bad --{name} {s:?}: expected YYYY-MM-DD[ HH:MM:SS]"
                 ))
             })
@@ -116,14 +136,16 @@ fn time_arg(name: &str, value: &Option<String>) -> Result<Option<DbTime>, CliErr
 }
 
 impl FilterArgs {
-    fn filter(&self) -> Result<Filter, CliError> {
+    fn filter(&self) -> Result<Filter, ToolError> {
         let meta = self
             .meta
             .iter()
             .map(|m| {
                 m.split_once('=')
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .ok_or_else(|| CliError::Usage(format!("bad --meta {m:?}: expected KEY=VALUE")))
+                    .ok_or_else(|| {
+                        ToolError::Usage(format!("bad --meta {m:?}: expected KEY=VALUE"))
+                    })
             })
             .collect::<Result<_, _>>()?;
         Ok(Filter {
@@ -157,7 +179,7 @@ fn emit<T: Serialize>(
     json: bool,
     value: &T,
     human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), CliError> {
+) -> Result<(), ToolError> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = if json {
@@ -169,10 +191,10 @@ fn emit<T: Serialize>(
     };
     written
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::Sql(SqlError::Write(e)))
+        .map_err(|e| ToolError::Sql(SqlError::Write(e)))
 }
 
-fn run(args: Args) -> Result<(), CliError> {
+fn run(args: Args) -> Result<(), ToolError> {
     let url = args.db.url()?;
     let mut db = Database::open(&url)?;
     let json = args.json;
@@ -234,7 +256,33 @@ fn run(args: Args) -> Result<(), CliError> {
             let entries = db.runs_failing(&test_id, &filter.filter()?, limit)?;
             emit(json, &entries, |out| print_entries(out, &entries))
         }
-        Command::Report { filter, runs } => {
+        Command::Report {
+            filter,
+            runs,
+            html: Some(path),
+            run,
+            flaky_by,
+        } => {
+            let options = ReportOptions {
+                filter: filter.filter()?,
+                runs,
+                run,
+                flaky_by,
+            };
+            let file = File::create(&path).map_err(|source| ToolError::Input {
+                path: path.clone(),
+                source,
+            })?;
+            let mut out = BufWriter::new(file);
+            db.write_report_page(&options, &mut out)?;
+            Ok(())
+        }
+        Command::Report {
+            filter,
+            runs,
+            html: None,
+            ..
+        } => {
             let report = db.report(&filter.filter()?, runs)?;
             emit(json, &report, |out| {
                 for t in report.tests.iter().filter(|t| t.failures > 0) {
@@ -258,5 +306,5 @@ fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    common::exit("subunit-sql", run(Args::parse()))
+    cli::run("subunit-sql", || run(Args::parse()))
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
-use crate::common::{bin, dump, file, ok, ours, records, stream_range, upgrade};
-use crate::pg;
+use super::common::{bin, dump, file, ok, ours, records, stream_range, upgrade};
+use super::pg;
 
 /// Starts all the loads at once, each `(args, stream)`, and waits for them all.
 fn load_all(url: &str, loads: &[(Vec<String>, Vec<u8>)]) {

@@ -4,9 +4,9 @@
 //! Run on demand (not in CI):
 //!
 //! ```text
-//! cargo bench -p subunit-sql --bench load                            # 10k and 100k tests
-//! cargo bench -p subunit-sql --bench load -- --sizes 10000 --python-max 10000
-//! cargo bench -p subunit-sql --bench load -- --no-python
+//! cargo bench -p subunit-tools --bench sql_load                            # 10k and 100k tests
+//! cargo bench -p subunit-tools --bench sql_load -- --sizes 10000 --python-max 10000
+//! cargo bench -p subunit-tools --bench sql_load -- --no-python
 //! ```
 //!
 //! Each size is a generated Tempest-like run (`subunit_samples::synthetic`), written once under
@@ -24,7 +24,7 @@
 
 #[path = "../../../parser/benches/common/mod.rs"]
 mod common;
-#[path = "../tests/pg.rs"]
+#[path = "../tests/sql/pg.rs"]
 mod pg;
 
 use std::process::Command;

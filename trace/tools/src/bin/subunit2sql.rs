@@ -12,9 +12,8 @@ use subunit_sql::{
     DEFAULT_ATTR_REGEX, Database, DbTime, LoadError, LoadOptions, LoadSink, RunStored,
 };
 
-#[path = "common/mod.rs"]
-mod common;
-use common::{CliError, DbArgs};
+use subunit_tools::cli::{self, ToolError};
+use subunit_tools::sql::DbArgs;
 
 /// Store subunit v2 streams in a subunit2sql database (SQLite or PostgreSQL), one run per
 /// stream.
@@ -64,12 +63,12 @@ struct Args {
     verbose: bool,
 }
 
-fn options(args: &Args) -> Result<LoadOptions, CliError> {
+fn options(args: &Args) -> Result<LoadOptions, ToolError> {
     let attr_regex = Regex::new(&args.attr_regex)
-        .map_err(|e| CliError::Usage(format!("bad --attr_regex: {e}")))?;
+        .map_err(|e| ToolError::Usage(format!("bad --attr_regex: {e}")))?;
     let run_at = match &args.run_at {
         Some(s) => Some(DbTime::parse(s).ok_or_else(|| {
-            CliError::Usage(format!(
+            ToolError::Usage(format!(
                 "bad --run_at {s:?}: expected YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]"
             ))
         })?),
@@ -79,7 +78,7 @@ fn options(args: &Args) -> Result<LoadOptions, CliError> {
     if let Some(meta) = &args.run_meta {
         for pair in meta.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once(':').ok_or_else(|| {
-                CliError::Usage(format!("bad --run_meta {pair:?}: expected key:value"))
+                ToolError::Usage(format!("bad --run_meta {pair:?}: expected key:value"))
             })?;
             let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
             // A dict: a repeated key keeps its place and takes the last value.
@@ -109,19 +108,19 @@ fn load_stream(
     input: impl Read,
     what: &str,
     accept_stray: bool,
-) -> Result<RunStored, CliError> {
+) -> Result<RunStored, ToolError> {
     LoadSink::new(db.begin_run(opts)?, accept_stray)
         .load(input)
         .map_err(|e| match e {
-            LoadError::Sql(e) => CliError::Sql(e),
-            LoadError::Read(e) => CliError::Io(format!("cannot read {what}: {e}")),
-            e => CliError::Stream(format!("{what}: {e}")),
+            LoadError::Sql(e) => ToolError::Sql(e),
+            LoadError::Read(e) => std::io::Error::other(format!("cannot read {what}: {e}")).into(),
+            e => ToolError::Refused(format!("{what}: {e}")),
         })
 }
 
-fn run(args: Args) -> Result<(), CliError> {
+fn run(args: Args) -> Result<(), ToolError> {
     if args.subunit_files.len() > 1 && args.run_id.is_some() {
-        return Err(CliError::Usage(
+        return Err(ToolError::Usage(
             "You can not specify a run id for adding more than 1 stream".to_owned(),
         ));
     }
@@ -135,8 +134,10 @@ fn run(args: Args) -> Result<(), CliError> {
         return Ok(());
     }
     for path in &args.subunit_files {
-        let file = File::open(path)
-            .map_err(|e| CliError::Io(format!("cannot open {}: {e}", path.display())))?;
+        let file = File::open(path).map_err(|source| ToolError::Input {
+            path: path.clone(),
+            source,
+        })?;
         let what = path.display().to_string();
         load_stream(
             &mut db,
@@ -151,5 +152,5 @@ fn run(args: Args) -> Result<(), CliError> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    common::exit("subunit2sql", run(args))
+    cli::run("subunit2sql", || run(args))
 }

@@ -1,7 +1,7 @@
 //! The command lines themselves: stdin, `--config-file`, `-o`, `--average`, `current`, and the
 //! exit codes of the usage errors subunit2sql also has.
 
-use crate::common::{dump, failure, file, ok, ours, records, stream, upgrade};
+use super::common::{dump, failure, file, ok, ours, records, stream, upgrade};
 
 #[test]
 fn stdin_config_file_out_path_and_current() {
@@ -115,7 +115,7 @@ fn usage_errors_and_unknown_runs() {
         (code, err.trim_end()),
         (
             1,
-            "sql2subunit: error: You must specify either a run_id or generate an average run stream"
+            "sql2subunit: You must specify either a run_id or generate an average run stream"
         )
     );
     let (code, err) = failure(&ours("sql2subunit", &[&conn, "--average", "x"], b""));
@@ -125,7 +125,7 @@ fn usage_errors_and_unknown_runs() {
         (code, err.trim_end()),
         (
             1,
-            "sql2subunit: error: no run with id \"no-such-run\" in the database"
+            "sql2subunit: no run with id \"no-such-run\" in the database"
         )
     );
     let (code, err) = failure(&ours(
@@ -145,7 +145,7 @@ fn usage_errors_and_unknown_runs() {
     assert_eq!(code, 2, "{err}");
     let (code, err) = failure(&ours("subunit2sql", &[&conn, "/no/such/file.subunit"], b""));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("cannot open /no/such/file.subunit"), "{err}");
+    assert!(err.contains("/no/such/file.subunit: No such file"), "{err}");
     let (code, err) = failure(&ours(
         "subunit2sql",
         &["--database-connection", "mysql://x/y"],

@@ -1,10 +1,11 @@
 //! Against subunit2sql 1.10.0 itself: the same schema, the same rows for the same streams and
 //! options, and each tool's `sql2subunit` reading the other's runs.
 
-use crate::common::{
-    Dump, assert_same_tables, dump, file, ok, ours, records, stream, their_upgrade, theirs, upgrade,
+use super::common::{
+    Dump, assert_same_tables, dump, file, ok, ours, pg_catalog, records, sqlite_schema, stream,
+    their_upgrade, theirs, upgrade,
 };
-use crate::pg;
+use super::pg;
 
 /// The two streams loaded, one after the other, and the options each is loaded with. The
 /// second overlaps the first's tests (same names, other outcomes), so the counters and the
@@ -113,16 +114,7 @@ fn postgres_equals_subunit2sql() {
 #[test]
 fn sqlite_schema_equals_subunit2sql() {
     let dir = tempfile::tempdir().unwrap();
-    let schema = |url: &str| -> Vec<(String, String, String, Option<String>)> {
-        let conn = rusqlite::Connection::open(url.strip_prefix("sqlite:///").unwrap()).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
+    let schema = sqlite_schema;
     let our_url = format!("sqlite:///{}", dir.path().join("ours.db").display());
     let their_url = format!("sqlite:///{}", dir.path().join("theirs.db").display());
     upgrade(&our_url);
@@ -142,33 +134,7 @@ fn sqlite_schema_equals_subunit2sql() {
 #[test]
 fn postgres_schema_equals_subunit2sql() {
     let server = pg::server();
-    let catalog = |url: &str| -> Vec<Vec<String>> {
-        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        let mut out = Vec::new();
-        for sql in [
-            // Columns in order; not their attribute numbers, which keep the gaps of the columns
-            // subunit2sql's migrations dropped.
-            "SELECT table_name::text, column_name::text, \
-             (row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position))::text, \
-             data_type::text, coalesce(character_maximum_length::text, ''), is_nullable::text, \
-             coalesce(column_default::text, '') FROM information_schema.columns \
-             WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
-            "SELECT tablename::text, indexname::text, indexdef::text FROM pg_indexes \
-             WHERE schemaname = 'public' ORDER BY 1, 2",
-            "SELECT conrelid::regclass::text, conname::text, contype::text, \
-             pg_get_constraintdef(oid) FROM pg_constraint \
-             WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2",
-            "SELECT sequence_name::text, data_type::text, start_value::text, increment::text \
-             FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1",
-            "SELECT version_num::text FROM alembic_version",
-        ] {
-            for row in c.query(sql, &[]).unwrap() {
-                out.push((0..row.len()).map(|i| row.get::<_, String>(i)).collect());
-            }
-            out.push(vec!["--".to_owned()]);
-        }
-        out
-    };
+    let catalog = pg_catalog;
     let (our_url, their_url) = (server.create_db(), server.create_db());
     upgrade(&our_url);
     their_upgrade(&their_url);
