@@ -26,6 +26,7 @@
 //! valet -> keystone, request, store, engine, errors
 //! heat -> valet, keystone, request, store, engine, errors, options
 //! nova -> heat, keystone, request, store, engine, errors
+//! local -> (root), errors, request
 //! (root) -> every module: the router, `start`, the runtime thread
 //! ```
 //!
@@ -64,6 +65,7 @@ pub mod engine;
 mod errors;
 mod heat;
 pub mod keystone;
+mod local;
 mod nova;
 mod options;
 mod request;
@@ -85,6 +87,7 @@ pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
 pub use heat::{IMAGE, NETWORK};
+pub use local::{LocalCloud, LocalReply};
 pub use options::{AdminAccount, Fault, FaultKind, HeatOptions, ServerOptions, Service};
 use request::{Ctx, Request};
 use store::Store;
@@ -177,6 +180,18 @@ fn decode(s: &str, form: bool) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query string's pairs, percent-decoded.
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k, true), decode(v, true))
+        })
+        .collect()
 }
 
 struct App {
@@ -294,17 +309,7 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         Some(FaultKind::Hang(d)) => tokio::time::sleep(d).await,
         None => {}
     }
-    let query = parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (decode(k, true), decode(v, true))
-        })
-        .collect();
+    let query = parse_query(parts.uri.query().unwrap_or(""));
     let headers = parts
         .headers
         .iter()
@@ -327,9 +332,9 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
     to_response(reply)
 }
 
-/// Starts the server: binds `opts.listen`, opens (or creates) the store, bootstraps the admin
-/// account, and serves on a thread of its own with its own tokio runtime.
-pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
+/// Checks `opts` and opens (or creates) its store with the admin account bootstrapped: what
+/// [`start`] and [`LocalCloud::new`] share.
+fn open_store(opts: &ServerOptions) -> Result<Store, ServerError> {
     opts.inventory.validate().map_err(ServerError::Options)?;
     if !(opts.admin.domain == keystone::DOMAIN_NAME || opts.admin.domain == keystone::DOMAIN_ID) {
         return Err(ServerError::Options(format!(
@@ -354,6 +359,27 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .transaction(|s| keystone::bootstrap(s, &opts.admin), Result::is_ok)
         .and_then(|r| r)
         .map_err(store_err)?;
+    Ok(store)
+}
+
+impl App {
+    fn new(opts: ServerOptions, store: Store, addr: SocketAddr) -> App {
+        App {
+            store: Mutex::new(store),
+            faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
+            cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
+            nova_rules: Arc::new(Mutex::new(HashMap::new())),
+            token_ttl_ms: i64::try_from(opts.token_ttl.as_millis()).unwrap_or(i64::MAX),
+            inventory: Arc::new(opts.inventory),
+            addr,
+        }
+    }
+}
+
+/// Starts the server: binds `opts.listen`, opens (or creates) the store, bootstraps the admin
+/// account, and serves on a thread of its own with its own tokio runtime.
+pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
+    let store = open_store(&opts)?;
     let listener =
         std::net::TcpListener::bind(opts.listen).map_err(|source| ServerError::Bind {
             addr: opts.listen,
@@ -372,15 +398,7 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .enable_all()
         .build()
         .map_err(ServerError::Runtime)?;
-    let app = Arc::new(App {
-        store: Mutex::new(store),
-        faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
-        cloud: Mutex::new(heat::Cloud::new(opts.heat.clone())),
-        nova_rules: Arc::new(Mutex::new(HashMap::new())),
-        inventory: Arc::new(opts.inventory),
-        token_ttl_ms: ttl,
-        addr,
-    });
+    let app = Arc::new(App::new(opts, store, addr));
     let router = axum::Router::new().fallback(handle).with_state(app);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -8,6 +8,7 @@ mod server_engine;
 mod server_heat;
 mod server_heat_properties;
 mod server_keystone;
+mod server_local;
 mod server_openstack_client;
 mod server_restart;
 mod server_valet;
