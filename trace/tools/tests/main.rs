@@ -14,6 +14,7 @@ mod csv;
 mod explore;
 mod explore_pty;
 mod filter;
+mod full_disk;
 mod html;
 mod junit;
 mod ls;

@@ -234,7 +234,10 @@ impl Store {
     /// Writes `bytes` to `path` through a temporary file and a rename.
     fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         let (tmp, mut f) = temp_file(&self.base)?;
-        f.write_all(bytes).map_err(StoreError::io(&tmp))?;
+        if let Err(e) = f.write_all(bytes) {
+            let _ = fs::remove_file(&tmp);
+            return Err(StoreError::io(&tmp)(e));
+        }
         drop(f);
         fs::rename(&tmp, path).map_err(StoreError::io(path))
     }
@@ -242,11 +245,15 @@ impl Store {
     /// stestr's `_write_next_stream`: `next-stream.new`, then renamed over `next-stream`.
     fn write_next_stream(&self, value: u64) -> Result<(), StoreError> {
         let new = self.path("next-stream.new");
-        let mut f = File::create(&new).map_err(StoreError::io(&new))?;
-        f.write_all(format!("{value}\n").as_bytes())
-            .map_err(StoreError::io(&new))?;
-        f.sync_all().map_err(StoreError::io(&new))?;
-        drop(f);
+        let written = File::create(&new).and_then(|mut f| {
+            f.write_all(format!("{value}\n").as_bytes())?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            // A full disk: the old next-stream stays, and no half-written `.new` beside it.
+            let _ = fs::remove_file(&new);
+            return Err(StoreError::io(&new)(e));
+        }
         fs::rename(&new, self.path("next-stream")).map_err(StoreError::io(&new))
     }
 
@@ -398,14 +405,14 @@ impl Store {
             }
         };
         // Allocate, then link: a kill between the two leaves a gap, never a run that
-        // next-stream does not cover.
-        let id = self.next_stream()?;
-        self.write_next_stream(id + 1)?;
-        let dest = self.run_path(id);
-        fs::hard_link(&run_tmp, &dest).map_err(StoreError::io(&dest))?;
+        // next-stream does not cover. An error on the way (a full disk) leaves no temporary
+        // file behind.
+        let placed = self.place_run(&run_tmp, &fail_tmp);
         let _ = fs::remove_file(&run_tmp);
-        let failing = self.path("failing");
-        fs::rename(&fail_tmp, &failing).map_err(StoreError::io(&failing))?;
+        if placed.is_err() {
+            let _ = fs::remove_file(&fail_tmp);
+        }
+        let id = placed?;
         // stestr opens the metadata database after every load (to show the run), which
         // creates it empty when no metadata was ever given; so do we.
         let mut db = DumbDb::open(&self.path("meta.dbm"))?;
@@ -423,6 +430,18 @@ impl Store {
             tests: stats.0,
             failing: stats.1,
         })
+    }
+
+    /// Allocates the next id, links the written run to it and puts the failing file in place;
+    /// returns the id.
+    fn place_run(&self, run_tmp: &Path, fail_tmp: &Path) -> Result<u64, StoreError> {
+        let id = self.next_stream()?;
+        self.write_next_stream(id + 1)?;
+        let dest = self.run_path(id);
+        fs::hard_link(run_tmp, &dest).map_err(StoreError::io(&dest))?;
+        let failing = self.path("failing");
+        fs::rename(fail_tmp, &failing).map_err(StoreError::io(&failing))?;
+        Ok(id)
     }
 
     /// Writes the run and failing files; returns (tests, failing) and the times to record in
