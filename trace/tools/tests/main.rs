@@ -29,3 +29,4 @@ mod trace_cli;
 mod trace_differences;
 mod trace_golden;
 mod trace_snapshots;
+mod truncated;
