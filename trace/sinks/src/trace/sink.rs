@@ -277,7 +277,7 @@ impl<W: Write> Trace<W> {
     /// The end, once the fold is flushed: the failures again, the summary and the verdict.
     fn summarize(mut self, err: &mut impl Write) -> io::Result<(Verdict, W)> {
         self.progress.clear();
-        if self.totals.any_ran() {
+        if self.totals.ran() > 0 {
             if self.opts.post_fails {
                 self.write_fails()?;
             }
