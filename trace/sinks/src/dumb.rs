@@ -274,7 +274,11 @@ impl DumbDb {
         for (key, at) in &self.entries {
             text.extend_from_slice(&index_line(key, *at));
         }
-        fs::write(&tmp, &text).map_err(io(&tmp))?;
+        if let Err(e) = fs::write(&tmp, &text) {
+            // A full disk: the old index stays, and no partial one beside it.
+            let _ = fs::remove_file(&tmp);
+            return Err(io(&tmp)(e));
+        }
         match fs::remove_file(&bak) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}

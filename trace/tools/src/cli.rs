@@ -7,11 +7,14 @@
 //! | --- | --- |
 //! | 0 | success; also when the reader downstream went away (`tool | head`) |
 //! | 1 | the stream says the run failed (the tool's own rule, as the Python tool has it) |
-//! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error |
+//! | 2 | the tool could not do its work: a missing or unreadable file, bad arguments, a write error (a full disk included) |
 //!
 //! The results-database tools (`subunit2sql`, `sql2subunit`, ...) exit 1 where subunit2sql
 //! fails on the same input ([`ToolError::Refused`], a run id the database does not hold) and
 //! 2 for every other [`SqlError`].
+//!
+//! An output file named on the command line (`-o`, `--html`, `report --output`, subunit2html's
+//! second argument) is written through [`OutputFile`]: whole or not at all.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -64,6 +67,14 @@ pub enum ToolError {
     /// The results database could not do the work.
     #[error(transparent)]
     Sql(#[from] SqlError),
+    /// An output file could not be created, written or put in place.
+    #[error("{}: {source}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
 }
 
 impl ToolError {
@@ -193,6 +204,110 @@ pub fn run<F: Fact>(name: &str, body: impl FnOnce() -> Result<F, ToolError>) -> 
     }
 }
 
+/// An output file written whole or not at all. A regular file (or a new one) is written to a
+/// temporary file beside it and renamed over it by [`OutputFile::commit`]; dropped without
+/// it (an error on the way, a full disk), the temporary file is removed and whatever was at
+/// the path before is left as it was. Anything else that is not a directory (`/dev/stdout`,
+/// `/dev/full`, a pipe) is written in place, since it cannot be renamed over.
+#[derive(Debug)]
+pub struct OutputFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+    temp: Option<tempfile::TempPath>,
+}
+
+impl OutputFile {
+    /// Starts the file at `path`, buffered when `buffered`.
+    pub fn create(path: &Path, buffered: bool) -> io::Result<OutputFile> {
+        use std::os::unix::fs::PermissionsExt;
+        let existing = std::fs::metadata(path).ok();
+        let capacity = if buffered { 64 * 1024 } else { 0 };
+        if let Some(m) = existing.as_ref().filter(|m| !m.is_file()) {
+            if m.is_dir() {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory",
+                ));
+            }
+            return Ok(OutputFile {
+                path: path.to_path_buf(),
+                out: BufWriter::with_capacity(capacity, File::create(path)?),
+                temp: None,
+            });
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut prefix = std::ffi::OsString::from(".");
+        prefix.push(path.file_name().unwrap_or_default());
+        prefix.push(".");
+        let temp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        // The permissions a plain create would give: the old file's, or rw-r--r--.
+        let mode = existing.map_or(0o644, |m| m.permissions().mode());
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        let (file, temp) = temp.into_parts();
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(capacity, file),
+            temp: Some(temp),
+        })
+    }
+
+    /// The path the output goes to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes out what is buffered, syncs, and puts the file in place.
+    pub fn commit(self) -> io::Result<()> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        match self.temp {
+            Some(temp) => {
+                file.sync_all()?;
+                temp.persist(&self.path).map_err(|e| e.error)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// [`OutputFile::create`] as a [`ToolError`].
+pub fn create_output(path: &Path, buffered: bool) -> Result<OutputFile, ToolError> {
+    OutputFile::create(path, buffered).map_err(|source| ToolError::Output {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// [`OutputFile::commit`] as a [`ToolError`].
+pub fn commit_output(file: OutputFile) -> Result<(), ToolError> {
+    let path = file.path().to_path_buf();
+    file.commit()
+        .map_err(|source| ToolError::Output { path, source })
+}
+
 /// The tool's input: the named files read one after another as one stream (`-` is stdin), or
 /// stdin when none are named. Every file is opened before anything is read, so a missing file
 /// is reported before any output.
@@ -263,24 +378,20 @@ impl FilterArgs {
     pub fn run(&self, name: &str, buffered: bool, body: FilterBody) -> ExitCode {
         run(name, || {
             let input = open_inputs(&self.files)?;
-            let mut file: Option<Box<dyn Write>> = match &self.output_to {
-                Some(path) => {
-                    let f = File::create(path).map_err(|source| ToolError::Input {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    Some(if buffered {
-                        Box::new(BufWriter::new(f))
-                    } else {
-                        Box::new(f)
-                    })
-                }
-                None => None,
-            };
+            let mut file = self
+                .output_to
+                .as_deref()
+                .map(|path| create_output(path, buffered))
+                .transpose()?;
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let to_file = file.as_mut().map(|f| f.as_mut() as &mut dyn Write);
-            Ok(body(input, &mut out, to_file, self.options())?)
+            let to_file = file.as_mut().map(|f| f as &mut dyn Write);
+            let verdict = body(input, &mut out, to_file, self.options())?;
+            out.flush()?;
+            if let Some(f) = file {
+                commit_output(f)?;
+            }
+            Ok(verdict)
         })
     }
 }

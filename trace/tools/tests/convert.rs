@@ -10,7 +10,7 @@ use common::stream::{assert_same_stream, inputs, python, synthetic, timestamps};
 use common::{assert_closed_pipe_on_file, assert_missing_file, ours};
 
 /// v1 text with the words of each `tags:` line sorted (python writes a set's order).
-fn sort_tag_lines(v1: &[u8]) -> Vec<u8> {
+pub(crate) fn sort_tag_lines(v1: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for line in v1.split_inclusive(|&b| b == b'\n') {
         match line

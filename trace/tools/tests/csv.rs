@@ -36,7 +36,7 @@ fn python_csv(args: &[&str], stream: &[u8], mended: bool) -> Output {
     python_tool("subunit2csv", args, stream, Feed::File, mend)
 }
 
-fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
+pub(crate) fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
     let how = Feed::File;
     let (theirs, _) =
         common::python_mended(what, "subunit2csv", args, stream, how, (CRASH, MENDED_CSV));

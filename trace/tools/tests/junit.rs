@@ -56,7 +56,7 @@ fn mask_wall_clock(out: &[u8], stream: &[u8]) -> String {
     .into_owned()
 }
 
-fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
+pub(crate) fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
     let theirs = python_junit(args, stream);
     assert!(
         theirs.stderr.is_empty(),

@@ -35,7 +35,7 @@ fn python_ls(args: &[&str], stream: &[u8], mended: bool) -> Output {
     common::python_tool("subunit-ls", args, stream, Feed::Pipe, mend)
 }
 
-fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
+pub(crate) fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
     let how = Feed::Pipe;
     let (theirs, crashed) =
         common::python_mended(what, "subunit-ls", args, stream, how, (CRASH, MENDED_LS));

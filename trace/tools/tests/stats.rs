@@ -16,7 +16,7 @@ fn ours(args: &[&str], stdin: &[u8]) -> Output {
     common::ours("subunit-stats", args, stdin)
 }
 
-fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
+pub(crate) fn assert_same(what: &str, args: &[&str], stream: &[u8]) {
     // python reads a file, not a pipe: on a pipe it batches stray bytes by timing
     // (DIFFERENCES.md, common section), which `-f` would show.
     let theirs = common::python_tool("subunit-stats", args, stream, Feed::File, None);

@@ -6,32 +6,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
-use subunit_emitter::PacketRef;
-use subunit_parser::fold::Fold;
 use subunit_runs::store::Store;
 use subunit_samples::synthetic::{RunSpec, write_run};
 use subunit_sinks::dumb::DumbDb;
 
-const TESTS: usize = 30_000;
+use crate::common::whole_tests;
 
-/// The number of tests in stored run `id`, every one finished.
-fn count(store: &Store, id: u64) -> usize {
-    let mut fold = Fold::new();
-    let mut n = 0;
-    store
-        .read_run(id, |ev: &PacketRef<'_>| {
-            if ev.test_id.is_some() && fold.push(ev).is_some() {
-                n += 1;
-            }
-            Ok(())
-        })
-        .unwrap();
-    assert!(
-        fold.finish().is_empty(),
-        "run {id} holds an unfinished test"
-    );
-    n
-}
+const TESTS: usize = 30_000;
 
 fn check(store: &Store, complete: &mut Vec<u64>) {
     let ids = store.run_ids().unwrap();
@@ -41,7 +22,7 @@ fn check(store: &Store, complete: &mut Vec<u64>) {
         "next-stream {next} not above {ids:?}"
     );
     for &id in &ids {
-        assert_eq!(count(store, id), TESTS, "run {id} is not whole");
+        assert_eq!(whole_tests(store, id), TESTS, "run {id} is not whole");
     }
     for id in complete.iter() {
         assert!(ids.contains(id), "complete run {id} lost");

@@ -57,7 +57,12 @@ fn normalise_binary(py: &[u8], ours: &[u8]) -> (String, String) {
     (p2.join("\n"), o2.join("\n"))
 }
 
-fn compare(label: &str, stream: &Path, flags: &[&str], cwd: &Path) -> Result<(), String> {
+pub(crate) fn compare(
+    label: &str,
+    stream: &Path,
+    flags: &[&str],
+    cwd: &Path,
+) -> Result<(), String> {
     let py = stestr(stream, flags, cwd);
     let ours = ours(stream, flags, cwd);
     let (py_out, our_out) = normalise_binary(&py.stdout, &ours.stdout);

@@ -28,6 +28,7 @@
 //! valet -> keystone, request, store, engine, errors
 //! heat -> valet, keystone, request, store, engine, errors, options
 //! nova -> heat, keystone, request, store, engine, errors
+//! local -> (root), errors, request
 //! (root) -> every module: the router, `start`, the runtime thread
 //! ```
 //!
@@ -66,6 +67,7 @@ pub mod engine;
 mod errors;
 mod heat;
 pub mod keystone;
+mod local;
 mod nova;
 mod options;
 mod request;
@@ -88,6 +90,7 @@ pub use engine::{Host, Inventory};
 pub use errors::ServerError;
 use errors::{Body, Reply, valet_error};
 pub use heat::{IMAGE, NETWORK};
+pub use local::{LocalCloud, LocalReply};
 pub use options::{AdminAccount, Fault, FaultKind, HeatOptions, ServerOptions, Service};
 use request::{Ctx, Request};
 use store::Store;
@@ -197,6 +200,18 @@ fn decode(s: &str, form: bool) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query string's pairs, percent-decoded.
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k, true), decode(v, true))
+        })
+        .collect()
 }
 
 struct App {
@@ -405,17 +420,7 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
         Some(FaultKind::Hang(d)) => tokio::time::sleep(d).await,
         None => {}
     }
-    let query = parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (decode(k, true), decode(v, true))
-        })
-        .collect();
+    let query = parse_query(parts.uri.query().unwrap_or(""));
     let headers = parts
         .headers
         .iter()
@@ -438,9 +443,9 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
     to_response(reply)
 }
 
-/// Starts the server: binds `opts.listen`, opens (or creates) the store, bootstraps the admin
-/// account, and serves on a thread of its own with its own tokio runtime.
-pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
+/// Checks `opts` and opens (or creates) its store with the admin account bootstrapped: what
+/// [`start`] and [`LocalCloud::new`] share.
+fn open_store(opts: &ServerOptions) -> Result<Store, ServerError> {
     opts.inventory.validate().map_err(ServerError::Options)?;
     if !(opts.admin.domain == keystone::DOMAIN_NAME || opts.admin.domain == keystone::DOMAIN_ID) {
         return Err(ServerError::Options(format!(
@@ -465,7 +470,35 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .transaction(|s| keystone::bootstrap(s, &opts.admin), Result::is_ok)
         .and_then(|r| r)
         .map_err(store_err)?;
-    let (cloud, rules) = heat::Cloud::load(opts.heat.clone(), &store).map_err(store_err)?;
+    Ok(store)
+}
+
+impl App {
+    /// The application over an opened store: Heat's stacks and Nova's server groups loaded
+    /// from it, the catalog's URLs on `addr` with the scheme `opts` serves.
+    fn new(opts: ServerOptions, store: Store, addr: SocketAddr) -> Result<App, ServerError> {
+        let store_err = |source| ServerError::Store {
+            path: opts.db.clone(),
+            source,
+        };
+        let (cloud, rules) = heat::Cloud::load(opts.heat.clone(), &store).map_err(store_err)?;
+        Ok(App {
+            store: Mutex::new(store),
+            faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
+            cloud: Mutex::new(cloud),
+            nova_rules: Arc::new(Mutex::new(rules)),
+            token_ttl_ms: i64::try_from(opts.token_ttl.as_millis()).unwrap_or(i64::MAX),
+            inventory: Arc::new(opts.inventory),
+            addr,
+            scheme: if opts.tls.is_some() { "https" } else { "http" },
+        })
+    }
+}
+
+/// Starts the server: binds `opts.listen`, opens (or creates) the store, bootstraps the admin
+/// account, and serves on a thread of its own with its own tokio runtime.
+pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
+    let store = open_store(&opts)?;
     let listener =
         std::net::TcpListener::bind(opts.listen).map_err(|source| ServerError::Bind {
             addr: opts.listen,
@@ -484,22 +517,13 @@ pub fn start(opts: ServerOptions) -> Result<ServerHandle, ServerError> {
         .enable_all()
         .build()
         .map_err(ServerError::Runtime)?;
-    let scheme = if opts.tls.is_some() { "https" } else { "http" };
-    let app = Arc::new(App {
-        store: Mutex::new(store),
-        faults: Mutex::new(opts.faults.iter().map(|f| (*f, 0)).collect()),
-        cloud: Mutex::new(cloud),
-        nova_rules: Arc::new(Mutex::new(rules)),
-        inventory: Arc::new(opts.inventory),
-        token_ttl_ms: ttl,
-        addr,
-        scheme,
-    });
-    let router = axum::Router::new().fallback(handle).with_state(app);
     let tls = (opts.tls.as_ref())
         .map(TlsIdentity::server_config)
         .transpose()
         .map_err(ServerError::Tls)?;
+    let app = Arc::new(App::new(opts, store, addr)?);
+    let scheme = app.scheme;
+    let router = axum::Router::new().fallback(handle).with_state(app);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("valet-server".into())

@@ -12,6 +12,7 @@ mod server_hostile;
 mod server_keystone;
 mod server_kill;
 mod server_load;
+mod server_local;
 mod server_openstack_client;
 mod server_restart;
 mod server_valet;

@@ -80,6 +80,11 @@ pub enum Point {
     Panic,
     /// The test body sleeps for two seconds (for timeouts).
     Hang,
+    /// The test body never returns (for timeouts).
+    Forever,
+    /// The test body aborts the whole process (`std::process::abort`), as a crash in native
+    /// code would.
+    Abort,
     /// The per-test `tear_down` raises.
     TearDown,
     /// Both test cleanups raise.
@@ -135,6 +140,12 @@ impl Injected {
         }
         if self.fails(Point::Hang) {
             std::thread::sleep(Duration::from_secs(2));
+        }
+        if self.fails(Point::Abort) {
+            std::process::abort();
+        }
+        while self.fails(Point::Forever) {
+            std::thread::sleep(Duration::from_millis(100));
         }
         Ok(())
     }

@@ -9,7 +9,8 @@
 //! Workers write through one [`StreamWriter`], which writes whole packets under a lock, so
 //! packets never interleave. A test that panics fails with the panic's message; a test that
 //! outlives the timeout fails with a `TimeoutException` traceback and the run goes on without
-//! waiting for it.
+//! waiting for it. Each test's `inprogress` packet is flushed before the test runs, so a test
+//! that aborts the process leaves a stream of whole packets that names it.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -209,6 +210,9 @@ impl<W: Write> Worker<'_, W> {
         for &t in tests {
             let id = class.tests()[t].id.as_str();
             self.handle(id).start()?;
+            // Out before the test runs: a test that takes the process down (an abort) leaves
+            // a stream of whole packets naming it as in progress.
+            self.writer.flush()?;
             let outcome = run_one(class, t, self.config, self.opts.timeout);
             self.finish(id, outcome.status, &outcome.attachments)?;
         }

@@ -250,3 +250,117 @@ fn filters_select_by_search_and_exclusions_win() {
         pick(Filters::new().load_list("demo.test_life.Clean.test_one\nno.such.Test.test_x\n"));
     assert_eq!(loaded, ["demo.test_life.Clean.test_one"]);
 }
+
+#[test]
+fn a_test_that_never_returns_fails_at_its_timeout_and_the_stream_names_it() {
+    let mut suite = Suite::new();
+    suite
+        .add(Injected::new("ALoops", &[Point::Forever], Journal::new()))
+        .unwrap()
+        .add(Injected::new("BClean", &[], Journal::new()))
+        .unwrap();
+    let opts = RunOptions {
+        timeout: Some(Duration::from_millis(200)),
+        ..RunOptions::default()
+    };
+    let (events, summary) = run_to_events(&suite, &Selection::all(&suite), &opts, Config::new());
+    let looping = "demo.test_life.ALoops.test_one";
+    assert_eq!(summary.failed, vec![looping.to_owned()]);
+    let names: Vec<String> = events
+        .iter()
+        .filter(|e| e.id.as_deref() == Some(looping) && e.file.is_none())
+        .map(|e| common::status_name(e.status).to_owned())
+        .collect();
+    assert_eq!(names, ["exists", "inprogress", "fail"]);
+    assert!(summary.counts.values().sum::<usize>() == 2);
+}
+
+/// Set in the child process of the abort test: the file its stream goes to.
+const ABORT_CHILD: &str = "FRAMEWORK_TEST_ABORT_STREAM";
+
+#[test]
+fn a_test_that_aborts_the_process_leaves_a_whole_stream_naming_it() {
+    let suite = || {
+        let mut suite = Suite::new();
+        suite
+            .add(Injected::new("AClean", &[], Journal::new()))
+            .unwrap()
+            .add(Injected::new("BAborts", &[Point::Abort], Journal::new()))
+            .unwrap()
+            .add(Injected::new("CNeverRuns", &[], Journal::new()))
+            .unwrap();
+        suite
+    };
+    if let Some(path) = std::env::var_os(ABORT_CHILD) {
+        // The child: a file stream (buffered, as `valet-suite run > FILE` writes it), then the
+        // abort.
+        let suite = suite();
+        let file = std::fs::File::create(path).unwrap();
+        let writer = StreamWriter::new(file, Delivery::Buffered);
+        let opts = RunOptions {
+            timeout: Some(Duration::from_secs(30)),
+            ..RunOptions::default()
+        };
+        let _ = tempest_framework::run(
+            &suite,
+            &Selection::all(&suite),
+            Arc::new(Config::new()),
+            &writer,
+            &opts,
+        );
+        unreachable!("the suite aborts the process");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stream = dir.path().join("run.subunit");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "runner::a_test_that_aborts_the_process_leaves_a_whole_stream_naming_it",
+            "--test-threads=1",
+        ])
+        .env(ABORT_CHILD, &stream)
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(6),
+        "the child aborted: {:?}",
+        out.status
+    );
+    let bytes = std::fs::read(&stream).unwrap();
+    // Whole packets only, strictly decoded.
+    let mut reader = subunit_parser::reader::PacketReader::with_mode(
+        &bytes[..],
+        subunit_parser::decode::Mode::Strict,
+    );
+    let mut packets = 0;
+    while let Some(item) = reader.next_item().unwrap() {
+        assert!(
+            matches!(item, subunit_parser::reader::Item::Packet { .. }),
+            "not a whole packet: {item:?}"
+        );
+        packets += 1;
+    }
+    assert!(packets >= 6, "{packets} packets");
+    let events = common::decode(&bytes);
+    let last: Vec<String> = events
+        .iter()
+        .filter(|e| e.file.is_none() && e.status != TestStatus::Enumeration)
+        .map(|e| {
+            format!(
+                "{} {}",
+                common::status_name(e.status),
+                e.id.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        last,
+        [
+            "inprogress demo.test_life.AClean.test_one",
+            "success demo.test_life.AClean.test_one",
+            "inprogress demo.test_life.BAborts.test_one",
+        ]
+    );
+}

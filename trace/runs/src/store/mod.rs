@@ -264,7 +264,10 @@ impl Store {
     /// Writes `bytes` to `path` through a temporary file and a rename.
     fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         let (tmp, mut f) = temp_file(&self.base)?;
-        f.write_all(bytes).map_err(StoreError::io(&tmp))?;
+        if let Err(e) = f.write_all(bytes) {
+            let _ = fs::remove_file(&tmp);
+            return Err(StoreError::io(&tmp)(e));
+        }
         drop(f);
         fs::rename(&tmp, path).map_err(StoreError::io(path))
     }
@@ -272,11 +275,15 @@ impl Store {
     /// stestr's `_write_next_stream`: `next-stream.new`, then renamed over `next-stream`.
     fn write_next_stream(&self, value: u64) -> Result<(), StoreError> {
         let new = self.path("next-stream.new");
-        let mut f = File::create(&new).map_err(StoreError::io(&new))?;
-        f.write_all(format!("{value}\n").as_bytes())
-            .map_err(StoreError::io(&new))?;
-        f.sync_all().map_err(StoreError::io(&new))?;
-        drop(f);
+        let written = File::create(&new).and_then(|mut f| {
+            f.write_all(format!("{value}\n").as_bytes())?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            // A full disk: the old next-stream stays, and no half-written `.new` beside it.
+            let _ = fs::remove_file(&new);
+            return Err(StoreError::io(&new)(e));
+        }
         fs::rename(&new, self.path("next-stream")).map_err(StoreError::io(&new))
     }
 

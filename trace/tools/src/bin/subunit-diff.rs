@@ -9,7 +9,7 @@ use clap::Parser;
 use subunit_runs::compare::render::{write_human, write_json};
 use subunit_runs::compare::{CompareError, Options, Source, compare};
 use subunit_sinks::Verdict;
-use subunit_tools::cli::{self, ToolError};
+use subunit_tools::cli::{self, OutputFile, ToolError};
 
 const AFTER_HELP: &str = "\
 Each run is a file if one of that name exists, `-` for stdin, else a run id in the store.
@@ -86,13 +86,13 @@ fn diff(args: &Args) -> Result<Verdict, CompareError> {
     let result = compare(&old, &new, opts)?;
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     if let Some(path) = &args.html {
-        let file = std::fs::File::create(path).map_err(|source| CompareError::Input {
+        let mut page = OutputFile::create(path, true).map_err(|source| CompareError::Input {
             path: path.clone(),
             source,
         })?;
-        let mut page = BufWriter::new(file);
         subunit_runs::page::write_diff(&mut page, &result, &old.label(), &new.label())
             .map_err(CompareError::Output)?;
+        page.commit().map_err(CompareError::Output)?;
     }
     if args.json {
         write_json(

@@ -16,7 +16,7 @@ use subunit_runs::store::{LoadOptions, Store, StoreError};
 use subunit_sinks::Verdict;
 use subunit_sinks::python::write_reencoded;
 use subunit_sinks::trace::{Trace, TraceOptions, cleanup_test_name};
-use subunit_tools::cli::{self, ColorArg};
+use subunit_tools::cli::{self, ColorArg, OutputFile};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -267,12 +267,13 @@ fn command(args: Args) -> Result<Verdict, StoreError> {
         Command::Report { run_id, output } => {
             let store = Store::open(&dir)?;
             let id = run_id.map(|t| store.parse_id(&t)).transpose()?;
-            let file = std::fs::File::create(&output).map_err(|source| StoreError::Io {
+            let io_error = |source| StoreError::Io {
                 path: output.clone(),
                 source,
-            })?;
-            let mut out = BufWriter::new(file);
+            };
+            let mut out = OutputFile::create(&output, true).map_err(io_error)?;
             subunit_runs::page::store_report(&store, id, &mut out)?;
+            out.commit().map_err(io_error)?;
             Ok(Verdict::Passed)
         }
         Command::Flaky(a) => {

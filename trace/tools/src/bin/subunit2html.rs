@@ -1,13 +1,12 @@
 //! `subunit2html`: a subunit stream as one self-contained HTML page (a drop-in for os-testr's).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use subunit_sinks::html::{self, HtmlOptions};
-use subunit_tools::cli::{self, ToolError, open_inputs};
+use subunit_tools::cli::{self, open_inputs};
 
 /// Write a subunit stream as an HTML report
 ///
@@ -43,12 +42,9 @@ fn main() -> ExitCode {
             ],
         };
         let report = html::read(io::BufReader::new(input), options)?;
-        let file = File::create(&args.output).map_err(|source| ToolError::Input {
-            path: args.output.clone(),
-            source,
-        })?;
-        let mut out = BufWriter::new(file);
+        let mut out = cli::create_output(&args.output, true)?;
         report.write_page(&mut out)?;
+        cli::commit_output(out)?;
         let stdout = io::stdout();
         let mut stdout = stdout.lock();
         for id in report.failed_ids() {

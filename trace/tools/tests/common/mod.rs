@@ -316,3 +316,22 @@ pub fn on_corpus_with_filter_flags(assert_same: impl Fn(&str, &[&str], &[u8])) {
         }
     }
 }
+
+/// The number of tests in stored run `id`, every one finished.
+pub fn whole_tests(store: &subunit_runs::store::Store, id: u64) -> usize {
+    let mut fold = subunit_parser::fold::Fold::new();
+    let mut n = 0;
+    store
+        .read_run(id, |ev: &subunit_emitter::PacketRef<'_>| {
+            if ev.test_id.is_some() && fold.push(ev).is_some() {
+                n += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        fold.finish().is_empty(),
+        "run {id} holds an unfinished test"
+    );
+    n
+}
