@@ -5,7 +5,10 @@
 //! DIFFERENCES.md already says how ours differs (a run with no timed test still ran). The cuts fall in
 //! every part of a packet: the signature, the flags, the length, the body and the CRC, of
 //! packets with and without a test id, attachment and tags. A v1 stream cut mid-line is
-//! compared the same way with `subunit-1to2`.
+//! compared the same way with `subunit-1to2`; `subunit-store load` with `stestr load` (the
+//! store's files and what `last` and `failing` print), `subunit2html` with os-testr's (counts
+//! per class). `subunit-replay`, `subunit-diff` and `subunit-explore`, which have no Python
+//! counterpart, are checked to keep every test of the whole packets and to exit as documented.
 
 use subunit_parser::decode::Mode;
 use subunit_parser::reader::PacketReader;
@@ -291,4 +294,131 @@ fn subunit2html_counts_a_cut_stream_as_os_testr_does() {
         compared += 1;
     }
     assert!(compared >= 4, "only {compared} cuts compared");
+}
+
+/// `subunit-replay`, `subunit-diff` and `subunit-explore` (no Python counterpart) on a stream
+/// cut inside a packet, against the same stream cut at the end of its last whole packet: replay
+/// copies the cut stream byte for byte (exit 0); diff finds every test of the whole packets
+/// with its status and time (those in progress still failing), the parser's failure as the one
+/// change (an added failing test: exit 1); explore's summary and failing list are the whole packets' plus that failure
+/// (exit 0).
+#[test]
+fn replay_diff_and_explore_keep_every_complete_test_of_a_cut_stream() {
+    let s = stream();
+    let at = boundaries(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let explore = |file: &std::path::Path| {
+        let mut cmd = crate::common::our_command("subunit-explore");
+        cmd.arg(file)
+            .env("XDG_STATE_HOME", dir.path().join("state"));
+        let out = crate::common::feed(cmd, b"summary\nfailing\n");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "explore {file:?}: {}",
+            lossy(&out.stderr)
+        );
+        lossy(&out.stdout)
+    };
+    // explore's summary figures, and the rest (the failing list) line by line.
+    let figures = |text: &str| -> (Vec<(String, i64)>, Vec<String>) {
+        let mut figures = Vec::new();
+        let mut rest = Vec::new();
+        for line in text.lines() {
+            match line
+                .trim()
+                .split_once(": ")
+                .map(|(k, v)| (k, v.parse::<i64>()))
+            {
+                Some((k, Ok(n))) => figures.push((k.to_owned(), n)),
+                Some(_) => {}
+                None => rest.push(line.to_owned()),
+            }
+        }
+        (figures, rest)
+    };
+    let mut compared = 0;
+    for cut in cuts(&s, 2) {
+        let whole = at[at.iter().filter(|&&b| b <= cut).count() - 1];
+        if whole == 0 {
+            continue;
+        }
+        let what = format!("cut at {cut}, whole packets to {whole}");
+        let cut_file = write(dir.path(), "cut.subunit", &s[..cut]);
+        let whole_file = write(dir.path(), "whole.subunit", &s[..whole]);
+
+        let out = ours("subunit-replay", &[cut_file.to_str().unwrap()], b"");
+        assert_eq!(out.status.code(), Some(0), "replay {what}");
+        assert!(out.stdout == s[..cut], "replay {what}: not a copy");
+
+        let out = ours(
+            "subunit-diff",
+            &[
+                whole_file.to_str().unwrap(),
+                cut_file.to_str().unwrap(),
+                "--json",
+            ],
+            b"",
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "diff {what}: {}",
+            lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for (key, list) in doc.as_object().unwrap() {
+            let Some(list) = list.as_array() else {
+                continue;
+            };
+            if key == "added" {
+                assert_eq!(list.len(), 1, "diff {what}: {list:?}");
+                assert_eq!(list[0]["id"], "subunit.parser", "diff {what}");
+                assert_eq!(list[0]["new_status"], "fail", "diff {what}");
+            } else if key == "still_failing" {
+                // Tests in progress at the end of the whole packets: the same in both.
+                for t in list {
+                    assert_eq!(t["old_status"], t["new_status"], "diff {what}: {t}");
+                    assert_eq!(t["failure_changed"], false, "diff {what}: {t}");
+                }
+            } else {
+                assert!(list.is_empty(), "diff {what}: {key} {list:?}");
+            }
+        }
+        let (old, new) = (&doc["old"]["totals"], &doc["new"]["totals"]);
+        assert_eq!(
+            new["tests_run"],
+            old["tests_run"].as_u64().unwrap() + 1,
+            "{what}"
+        );
+        assert_eq!(
+            new["failures"],
+            old["failures"].as_u64().unwrap() + 1,
+            "{what}"
+        );
+        assert_eq!(new["seconds"], old["seconds"], "diff {what}");
+
+        let (cut_figures, cut_rest) = figures(&explore(&cut_file));
+        let (whole_figures, whole_rest) = figures(&explore(&whole_file));
+        let plus_parser: Vec<(String, i64)> = whole_figures
+            .into_iter()
+            .map(|(k, n)| match k.as_str() {
+                "tests" | "failed" => (k, n + 1),
+                _ => (k, n),
+            })
+            .collect();
+        assert_eq!(cut_figures, plus_parser, "explore {what}");
+        let mut expected: Vec<String> = whole_rest
+            .into_iter()
+            .filter(|l| !l.starts_with("result: "))
+            .collect();
+        expected.push("fail subunit.parser".to_owned());
+        let got: Vec<String> = cut_rest
+            .into_iter()
+            .filter(|l| !l.starts_with("result: "))
+            .collect();
+        assert_eq!(got, expected, "explore {what}");
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} cuts compared");
 }
