@@ -237,7 +237,7 @@ fn dom_counts(dom: &str) -> BTreeMap<String, usize> {
 }
 
 /// The page's test ids (`li.t` items) and whether each is hidden.
-fn listed(dom: &str) -> Vec<(String, String, bool)> {
+pub(crate) fn listed(dom: &str) -> Vec<(String, String, bool)> {
     let re = Regex::new(
         r#"<li class="t s-[a-z]+" data-id="([^"]*)" data-status="([a-z]+)"( hidden="")?>"#,
     )
@@ -766,7 +766,6 @@ fn our_classes(dom: &str) -> ClassCounts {
 
 #[test]
 fn os_testr_counts_the_same_per_class_but_for_its_documented_bugs() {
-    let env = python::os_testr_env();
     let dir = tempfile::tempdir().unwrap();
     let (_, generated) = common::generated(300, 4, 11);
     // v1 text among the v2 packets: both read it again as v1 once the v2 stream has ended.
@@ -774,84 +773,102 @@ fn os_testr_counts_the_same_per_class_but_for_its_documented_bugs() {
         b"test: old.V1.test_ok\nsuccess: old.V1.test_ok\ntest: old.V1.test_bad\nfailure: old.V1.test_bad [\nboom\n]\n"
             .to_vec();
     v1_inside.extend(common::generated(50, 2, 13).1);
-    let header = Regex::new(r"Status:</strong> ([^<]*)</p>").unwrap();
     for (name, stream) in [
         ("ostestr-every-status", every_status()),
         ("ostestr-generated-300", generated),
         ("ostestr-v1-inside", v1_inside),
     ] {
-        let input = common::write(dir.path(), &format!("{name}.subunit"), &stream);
-        let theirs_page = dir.path().join(format!("{name}-python.html"));
-        let theirs = env
-            .tool_command("subunit2html")
-            .arg(&input)
-            .arg(&theirs_page)
-            .output()
-            .unwrap();
-        assert!(
-            theirs.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&theirs.stderr)
-        );
-        let (page, _) = our_page(dir.path(), name, &stream);
-        let mine = common::our_command("subunit2html")
-            .arg(&input)
-            .arg(dir.path().join("again.html"))
-            .output()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&mine.stdout),
-            String::from_utf8_lossy(&theirs.stdout),
-            "{name}: the failed ids printed"
-        );
-        let python_page = std::fs::read_to_string(&theirs_page).unwrap();
-        assert!(
-            python_classes(&python_page).len() > 2,
-            "{name}: python's table read"
-        );
-        let dom = open(&page, "", true, name).dom;
-        assert_eq!(
-            as_os_testr_shows(&dom),
-            python_classes(&python_page),
-            "{name}"
-        );
-        let status = header.captures(&python_page).expect("python's status line")[1].to_owned();
-        let counts = dom_counts(&dom);
-        let count = |k: &str| {
-            Regex::new(&format!(r#"<dd data-count="{k}">(\d+)</dd>"#))
-                .unwrap()
-                .captures(&dom)
-                .unwrap()[1]
-                .parse::<usize>()
-                .unwrap()
-        };
-        let mut expected = Vec::new();
-        for (label, n) in [
-            ("Pass", count("success")),
-            ("Failure", counts["failed"]),
-            ("Skip", counts["skipped"]),
-        ] {
-            if n > 0 {
-                expected.push(format!("{label} {n}"));
-            }
+        assert_counts_like_os_testr(name, dir.path(), &stream, 3, |page| {
+            open(page, "", true, name).dom
+        });
+    }
+}
+
+/// os-testr's `subunit2html` and ours on `stream` (named `name`, files in `dir`): the failed ids
+/// printed, python's class table equal to what it shows of our page's tests (its documented
+/// bugs applied), its status line equal to our counts, and our class table equal to python's
+/// where python's is right. `dom_of` reads our page (in a browser, or as written); python's
+/// table must have at least `min_classes` rows (that it was read).
+pub(crate) fn assert_counts_like_os_testr(
+    name: &str,
+    dir: &Path,
+    stream: &[u8],
+    min_classes: usize,
+    dom_of: impl Fn(&Path) -> String,
+) {
+    let env = python::os_testr_env();
+    let header = Regex::new(r"Status:</strong> ([^<]*)</p>").unwrap();
+    let input = common::write(dir, &format!("{name}.subunit"), stream);
+    let theirs_page = dir.join(format!("{name}-python.html"));
+    let theirs = env
+        .tool_command("subunit2html")
+        .arg(&input)
+        .arg(&theirs_page)
+        .output()
+        .unwrap();
+    assert!(
+        theirs.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let (page, _) = our_page(dir, name, stream);
+    let mine = common::our_command("subunit2html")
+        .arg(&input)
+        .arg(dir.join("again.html"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&mine.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+        "{name}: the failed ids printed"
+    );
+    let python_page = std::fs::read_to_string(&theirs_page).unwrap();
+    assert!(
+        python_classes(&python_page).len() >= min_classes,
+        "{name}: python's table read"
+    );
+    let dom = dom_of(&page);
+    assert_eq!(
+        as_os_testr_shows(&dom),
+        python_classes(&python_page),
+        "{name}"
+    );
+    let status = header.captures(&python_page).expect("python's status line")[1].to_owned();
+    let counts = dom_counts(&dom);
+    let count = |k: &str| {
+        Regex::new(&format!(r#"<dd data-count="{k}">(\d+)</dd>"#))
+            .unwrap()
+            .captures(&dom)
+            .unwrap()[1]
+            .parse::<usize>()
+            .unwrap()
+    };
+    let mut expected = Vec::new();
+    for (label, n) in [
+        ("Pass", count("success")),
+        ("Failure", counts["failed"]),
+        ("Skip", counts["skipped"]),
+    ] {
+        if n > 0 {
+            expected.push(format!("{label} {n}"));
         }
-        assert_eq!(status, expected.join(" "), "{name}");
-        // Where python's classes are right, ours are the same; the fixture goes to its class.
-        let ours = our_classes(&dom);
-        for (class, counts) in python_classes(&python_page) {
-            if !class.starts_with("setUpClass (") && !ours.contains_key(&class) {
-                panic!("{name}: python's class {class} is not ours");
-            }
-            if let Some(mine) = ours.get(&class)
-                && !dom.contains(&format!("data-id=\"setUpClass ({class})\""))
-            {
-                let dropped = count_dropped(&dom, &class);
-                assert_eq!(
-                    [mine[0], mine[1], mine[2], mine[3]],
-                    counts,
-                    "{name}: {class} ({dropped} xfail/uxsuccess not in python's)"
-                );
-            }
+    }
+    assert_eq!(status, expected.join(" "), "{name}");
+    // Where python's classes are right, ours are the same; the fixture goes to its class.
+    let ours = our_classes(&dom);
+    for (class, counts) in python_classes(&python_page) {
+        if !class.starts_with("setUpClass (") && !ours.contains_key(&class) {
+            panic!("{name}: python's class {class} is not ours");
+        }
+        if let Some(mine) = ours.get(&class)
+            && !dom.contains(&format!("data-id=\"setUpClass ({class})\""))
+        {
+            let dropped = count_dropped(&dom, &class);
+            assert_eq!(
+                [mine[0], mine[1], mine[2], mine[3]],
+                counts,
+                "{name}: {class} ({dropped} xfail/uxsuccess not in python's)"
+            );
         }
     }
 }

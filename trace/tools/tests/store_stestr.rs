@@ -26,7 +26,7 @@ pub(crate) fn stestr(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     run(cmd, stdin)
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}--- stderr\n{}",
         o.status.code(),
@@ -37,7 +37,7 @@ fn text(o: &Output) -> String {
 
 /// Times that come from the wall clock: python stamps events that carry no time (the
 /// parser's pseudo-test for a damaged packet) with the time it reads them.
-fn mask_clock(s: &str) -> String {
+pub(crate) fn mask_clock(s: &str) -> String {
     let re = regex::Regex::new(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)|[+-]?\d+\.\d{3,6}s|\d+\.\d+ sec|=> .*",
     )
@@ -46,7 +46,7 @@ fn mask_clock(s: &str) -> String {
 }
 
 /// `tags:` lines with their tags sorted: python prints a set in hash order, we sort.
-fn sort_tags(s: &str) -> String {
+pub(crate) fn sort_tags(s: &str) -> String {
     s.split_inclusive('\n')
         .map(|l| match l.strip_prefix("tags: ") {
             Some(rest) => {
@@ -60,7 +60,7 @@ fn sort_tags(s: &str) -> String {
 }
 
 /// The same output and exit status (stdout only; stestr's stderr has python noise).
-fn assert_same_output(what: &str, a: &Output, b: &Output) {
+pub(crate) fn assert_same_output(what: &str, a: &Output, b: &Output) {
     let out = |o: &Output| {
         let s = sort_tags(&String::from_utf8_lossy(&o.stdout));
         if what.starts_with("damaged") {
@@ -128,12 +128,16 @@ fn events_view_timed(bytes: &[u8], times: bool) -> Vec<String> {
     out
 }
 
-fn same_file(a: &tempfile::TempDir, b: &tempfile::TempDir, f: &str) -> bool {
+pub(crate) fn same_file(a: &tempfile::TempDir, b: &tempfile::TempDir, f: &str) -> bool {
     let read = |d: &tempfile::TempDir| std::fs::read(d.path().join(".stestr").join(f)).ok();
     read(a) == read(b)
 }
 
-fn assert_times_subset(name: &str, theirs: &tempfile::TempDir, mine: &tempfile::TempDir) {
+pub(crate) fn assert_times_subset(
+    name: &str,
+    theirs: &tempfile::TempDir,
+    mine: &tempfile::TempDir,
+) {
     use subunit_sinks::dumb::DumbDb;
     let open = |d: &tempfile::TempDir| {
         let db = DumbDb::open(&d.path().join(".stestr/times.dbm")).unwrap();

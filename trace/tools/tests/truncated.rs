@@ -5,13 +5,16 @@
 //! DIFFERENCES.md already says how ours differs (a run with no timed test still ran). The cuts fall in
 //! every part of a packet: the signature, the flags, the length, the body and the CRC, of
 //! packets with and without a test id, attachment and tags. A v1 stream cut mid-line is
-//! compared the same way with `subunit-1to2`.
+//! compared the same way with `subunit-1to2`; `subunit-store load` with `stestr load` (the
+//! store's files and what `last` and `failing` print), `subunit2html` with os-testr's (counts
+//! per class). `subunit-replay`, `subunit-diff` and `subunit-explore`, which have no Python
+//! counterpart, are checked to keep every test of the whole packets and to exit as documented.
 
 use subunit_parser::decode::Mode;
 use subunit_parser::reader::PacketReader;
 
 use crate::common::stream::{assert_like_python, python, synthetic};
-use crate::common::{ours, trace, write};
+use crate::common::{lossy, ours, trace, write};
 
 /// Where each packet of `stream` starts, and the stream's length last.
 fn boundaries(stream: &[u8]) -> Vec<usize> {
@@ -193,4 +196,229 @@ failure: b [ multipart\ntext/plain\ntraceback\n5\r\nboom\n0\r\n]\ntest: c\nskip:
         checked >= 10,
         "only {checked} cuts compared ({crashed} crashed python)"
     );
+}
+
+/// `subunit-store load` of a cut stream against `stestr load` (4.2.1): the same load summary,
+/// the same run file and failing list (the parser's pseudo-test stamped with the wall clock on
+/// both sides, so times are masked), every time we record also stestr's, and the same
+/// `last`, `last --no-subunit-trace`, `failing` and `failing --list`. stestr's `load` exits 0;
+/// ours 1, the run having failed (DIFFERENCES.md, `subunit-store`).
+#[test]
+fn the_store_loads_a_cut_stream_as_stestr_does() {
+    use crate::store_stestr::{
+        assert_same_output, assert_times_subset, mask_clock, ours, same_file, sort_tags, stestr,
+        text,
+    };
+    let s = stream();
+    let (mut compared, mut early) = (0, 0);
+    // Two of the five cuts in every sixth packet: stestr is slow to start.
+    for cut in cuts(&s, 6).into_iter().step_by(2) {
+        let input = &s[..cut];
+        // "damaged": assert_same_output masks the clock of such runs.
+        let what = format!("damaged stream cut at {cut} of {}", s.len());
+        let theirs = tempfile::tempdir().unwrap();
+        let mine = tempfile::tempdir().unwrap();
+        assert!(stestr(theirs.path(), &["init"], b"").status.success());
+        assert!(ours(mine.path(), &["init"], b"").status.success());
+        let a = stestr(theirs.path(), &["load"], input);
+        let b = ours(mine.path(), &["load"], input);
+        assert_eq!(a.status.code(), Some(0), "{what}: {}", text(&a));
+        assert_eq!(b.status.code(), Some(1), "{what}: {}", text(&b));
+        let masked = |o: &std::process::Output| mask_clock(&sort_tags(&lossy(&o.stdout)));
+        assert_eq!(masked(&a), masked(&b), "{what}: load output");
+        for f in ["format", "next-stream", "0", "failing"] {
+            let read = |d: &tempfile::TempDir| {
+                std::fs::read(d.path().join(".stestr").join(f))
+                    .unwrap_or_else(|e| panic!("{what}: {f}: {e}"))
+            };
+            assert_eq!(
+                sort_tags(&mask_clock(&lossy(&read(&theirs)))),
+                sort_tags(&mask_clock(&lossy(&read(&mine)))),
+                "{what}: .stestr/{f}"
+            );
+        }
+        if !same_file(&theirs, &mine, "times.dbm.dat") {
+            assert_times_subset(&what, &theirs, &mine);
+        }
+        for args in [
+            &["last"][..],
+            &["last", "--no-subunit-trace"],
+            &["failing"],
+            &["failing", "--list"],
+        ] {
+            let mut reference = stestr(theirs.path(), args, b"");
+            let mine = ours(mine.path(), args, b"");
+            let said = lossy(&reference.stdout);
+            if args == ["failing"]
+                && said.contains(" tests in 0.000s\n")
+                && !lossy(&mine.stdout).contains(" tests in ")
+            {
+                // Nothing timed before the cut: python stamps the parser's pseudo-test's two
+                // events with two readings of its wall clock, some microseconds apart, so its
+                // failing run took time; ours stamps both with one (DIFFERENCES.md,
+                // `subunit-store`). Python's line without the time is ours.
+                early += 1;
+                reference.stdout = said.replace(" tests in 0.000s\n", " tests\n").into_bytes();
+            }
+            assert_same_output(&format!("{what}: {}", args.join(" ")), &reference, &mine);
+        }
+        compared += 1;
+    }
+    assert!(compared >= 4, "only {compared} cuts compared");
+    assert!(
+        early < compared,
+        "{early} of {compared} cuts with nothing timed before"
+    );
+}
+
+/// `subunit2html` on a cut stream against os-testr 3.0.0's: the failed ids it prints and the
+/// counts per class (its documented bugs applied, as `html::os_testr_counts_the_same_...`),
+/// our page read as written (its tables are in the HTML, no script builds them).
+#[test]
+fn subunit2html_counts_a_cut_stream_as_os_testr_does() {
+    let s = stream();
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for cut in cuts(&s, 6) {
+        let name = format!("cut-{cut}");
+        crate::html::assert_counts_like_os_testr(&name, dir.path(), &s[..cut], 1, |page| {
+            let html = std::fs::read_to_string(page).unwrap();
+            // Every test row is read (none hidden by paging in so small a run).
+            assert_eq!(
+                crate::html::listed(&html).len(),
+                html.matches("<li class=\"t s-").count(),
+                "{name}: every row read"
+            );
+            html
+        });
+        compared += 1;
+    }
+    assert!(compared >= 4, "only {compared} cuts compared");
+}
+
+/// `subunit-replay`, `subunit-diff` and `subunit-explore` (no Python counterpart) on a stream
+/// cut inside a packet, against the same stream cut at the end of its last whole packet: replay
+/// copies the cut stream byte for byte (exit 0); diff finds every test of the whole packets
+/// with its status and time (those in progress still failing), the parser's failure as the one
+/// change (an added failing test: exit 1); explore's summary and failing list are the whole packets' plus that failure
+/// (exit 0).
+#[test]
+fn replay_diff_and_explore_keep_every_complete_test_of_a_cut_stream() {
+    let s = stream();
+    let at = boundaries(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let explore = |file: &std::path::Path| {
+        let mut cmd = crate::common::our_command("subunit-explore");
+        cmd.arg(file)
+            .env("XDG_STATE_HOME", dir.path().join("state"));
+        let out = crate::common::feed(cmd, b"summary\nfailing\n");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "explore {file:?}: {}",
+            lossy(&out.stderr)
+        );
+        lossy(&out.stdout)
+    };
+    // explore's summary figures, and the rest (the failing list) line by line.
+    let figures = |text: &str| -> (Vec<(String, i64)>, Vec<String>) {
+        let mut figures = Vec::new();
+        let mut rest = Vec::new();
+        for line in text.lines() {
+            match line
+                .trim()
+                .split_once(": ")
+                .map(|(k, v)| (k, v.parse::<i64>()))
+            {
+                Some((k, Ok(n))) => figures.push((k.to_owned(), n)),
+                Some(_) => {}
+                None => rest.push(line.to_owned()),
+            }
+        }
+        (figures, rest)
+    };
+    let mut compared = 0;
+    for cut in cuts(&s, 2) {
+        let whole = at[at.iter().filter(|&&b| b <= cut).count() - 1];
+        if whole == 0 {
+            continue;
+        }
+        let what = format!("cut at {cut}, whole packets to {whole}");
+        let cut_file = write(dir.path(), "cut.subunit", &s[..cut]);
+        let whole_file = write(dir.path(), "whole.subunit", &s[..whole]);
+
+        let out = ours("subunit-replay", &[cut_file.to_str().unwrap()], b"");
+        assert_eq!(out.status.code(), Some(0), "replay {what}");
+        assert!(out.stdout == s[..cut], "replay {what}: not a copy");
+
+        let out = ours(
+            "subunit-diff",
+            &[
+                whole_file.to_str().unwrap(),
+                cut_file.to_str().unwrap(),
+                "--json",
+            ],
+            b"",
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "diff {what}: {}",
+            lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for (key, list) in doc.as_object().unwrap() {
+            let Some(list) = list.as_array() else {
+                continue;
+            };
+            if key == "added" {
+                assert_eq!(list.len(), 1, "diff {what}: {list:?}");
+                assert_eq!(list[0]["id"], "subunit.parser", "diff {what}");
+                assert_eq!(list[0]["new_status"], "fail", "diff {what}");
+            } else if key == "still_failing" {
+                // Tests in progress at the end of the whole packets: the same in both.
+                for t in list {
+                    assert_eq!(t["old_status"], t["new_status"], "diff {what}: {t}");
+                    assert_eq!(t["failure_changed"], false, "diff {what}: {t}");
+                }
+            } else {
+                assert!(list.is_empty(), "diff {what}: {key} {list:?}");
+            }
+        }
+        let (old, new) = (&doc["old"]["totals"], &doc["new"]["totals"]);
+        assert_eq!(
+            new["tests_run"],
+            old["tests_run"].as_u64().unwrap() + 1,
+            "{what}"
+        );
+        assert_eq!(
+            new["failures"],
+            old["failures"].as_u64().unwrap() + 1,
+            "{what}"
+        );
+        assert_eq!(new["seconds"], old["seconds"], "diff {what}");
+
+        let (cut_figures, cut_rest) = figures(&explore(&cut_file));
+        let (whole_figures, whole_rest) = figures(&explore(&whole_file));
+        let plus_parser: Vec<(String, i64)> = whole_figures
+            .into_iter()
+            .map(|(k, n)| match k.as_str() {
+                "tests" | "failed" => (k, n + 1),
+                _ => (k, n),
+            })
+            .collect();
+        assert_eq!(cut_figures, plus_parser, "explore {what}");
+        let mut expected: Vec<String> = whole_rest
+            .into_iter()
+            .filter(|l| !l.starts_with("result: "))
+            .collect();
+        expected.push("fail subunit.parser".to_owned());
+        let got: Vec<String> = cut_rest
+            .into_iter()
+            .filter(|l| !l.starts_with("result: "))
+            .collect();
+        assert_eq!(got, expected, "explore {what}");
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} cuts compared");
 }
