@@ -1,7 +1,9 @@
 //! The encoder: a [`PacketRef`] into bytes, with every check that keeps the output readable by
 //! python-subunit, and the splitting of large attachments into packets that fit.
 
-use crate::model::{FILE_CHUNK_SIZE, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, PacketRef, Status};
+use crate::model::{
+    FILE_CHUNK_SIZE, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, Packet, PacketRef, Status,
+};
 use crate::varint;
 
 /// Which string field of a packet an error is about.
@@ -200,6 +202,17 @@ pub fn encode(p: &PacketRef<'_>, out: &mut Vec<u8>) -> Result<usize, EncodeError
 pub fn to_vec(p: &PacketRef<'_>) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     encode(p, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes packets one after another into a new vector: a whole stream.
+pub fn to_stream<'a>(
+    packets: impl IntoIterator<Item = &'a Packet>,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::new();
+    for p in packets {
+        encode(&p.as_ref(), &mut out)?;
+    }
     Ok(out)
 }
 

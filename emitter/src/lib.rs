@@ -47,7 +47,7 @@ pub mod report;
 pub mod varint;
 pub mod writer;
 
-pub use encode::{Chunks, EncodeError, Field, chunk, encode, encoded_len, to_vec};
+pub use encode::{Chunks, EncodeError, Field, chunk, encode, encoded_len, to_stream, to_vec};
 pub use model::{
     FILE_CHUNK_SIZE, File, FileRef, MAX_PACKET_LENGTH, MAX_VARINT, MIN_PACKET_LENGTH, Packet,
     PacketRef, SIGNATURE, Status, TagIter, Tags, Timestamp, UtcDateTime, flags,

@@ -150,7 +150,7 @@ pub fn run<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use subunit_emitter::{Packet, to_vec};
+    use subunit_emitter::{Packet, to_stream};
 
     #[test]
     fn quoting_clock_and_verdict() {
@@ -162,10 +162,7 @@ mod tests {
             // No timestamps: the clock still says 102.
             Packet::status("x", Status::XFail),
         ];
-        let s: Vec<u8> = packets
-            .iter()
-            .flat_map(|p| to_vec(&p.as_ref()).unwrap())
-            .collect();
+        let s = to_stream(&packets).unwrap();
         let mut out = Vec::new();
         let code = run(&s[..], &mut out, None, FilterOptions::default()).unwrap();
         assert_eq!(code, Verdict::Failed);

@@ -22,14 +22,14 @@
 //! # Example
 //!
 //! ```
-//! use subunit_emitter::{Packet, Status, Timestamp, to_vec};
+//! use subunit_emitter::{Packet, Status, Timestamp, to_stream};
 //! use subunit_sinks::Verdict;
 //! use subunit_sinks::ls::{LsOptions, run};
 //!
-//! let mut stream = to_vec(&Packet::status("t.a", Status::InProgress)
-//!     .with_timestamp(Timestamp::new(10, 0)).as_ref())?;
-//! stream.extend(to_vec(&Packet::status("t.a", Status::Success)
-//!     .with_timestamp(Timestamp::new(11, 250_000_000)).as_ref())?);
+//! let stream = to_stream(&[
+//!     Packet::status("t.a", Status::InProgress).with_timestamp(Timestamp::new(10, 0)),
+//!     Packet::status("t.a", Status::Success).with_timestamp(Timestamp::new(11, 250_000_000)),
+//! ])?;
 //! let mut out = Vec::new();
 //! let code = run(&stream[..], &mut out, LsOptions { times: true, ..LsOptions::default() })?;
 //! assert_eq!(String::from_utf8(out)?, "t.a 1.250\n");
@@ -202,13 +202,10 @@ pub fn run<R: Read>(input: R, out: &mut dyn Write, options: LsOptions) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use subunit_emitter::{Packet, Timestamp, to_vec};
+    use subunit_emitter::{Packet, Timestamp, to_stream};
 
     fn stream(packets: &[Packet]) -> Vec<u8> {
-        packets
-            .iter()
-            .flat_map(|p| to_vec(&p.as_ref()).unwrap())
-            .collect()
+        to_stream(packets).unwrap()
     }
 
     #[test]

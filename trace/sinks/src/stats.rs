@@ -19,12 +19,14 @@
 //! # Example
 //!
 //! ```
-//! use subunit_emitter::{Packet, Status, to_vec};
+//! use subunit_emitter::{Packet, Status, to_stream};
 //! use subunit_sinks::script::{FilterOptions, Passthrough, run_filter};
 //! use subunit_sinks::stats::Stats;
 //!
-//! let mut stream = to_vec(&Packet::status("t.a", Status::Success).with_tags(["w"]).as_ref())?;
-//! stream.extend(to_vec(&Packet::status("t.b", Status::Fail).as_ref())?);
+//! let stream = to_stream(&[
+//!     Packet::status("t.a", Status::Success).with_tags(["w"]),
+//!     Packet::status("t.b", Status::Fail),
+//! ])?;
 //! let mut stats = Stats::new();
 //! let mut out = Vec::new();
 //! run_filter(&stream[..], &mut out, FilterOptions::default(), Passthrough::Raw, |_, r| {
@@ -143,13 +145,10 @@ pub fn run<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use subunit_emitter::{Packet, PacketRef, Timestamp, to_vec};
+    use subunit_emitter::{Packet, PacketRef, Timestamp, to_stream};
 
     fn stream(packets: &[Packet]) -> Vec<u8> {
-        packets
-            .iter()
-            .flat_map(|p| to_vec(&p.as_ref()).unwrap())
-            .collect()
+        to_stream(packets).unwrap()
     }
 
     #[test]

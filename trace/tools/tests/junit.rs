@@ -274,7 +274,7 @@ fn junitparser_reads_what_the_fold_found_and_reads_python_the_same() {
 /// skip reasons, `]]>`, ids without a class, with parameters, ending in a dot; tests that never
 /// finished; times going backwards.
 fn awkward_stream() -> Vec<u8> {
-    use subunit_emitter::{Packet, Status, Timestamp, to_vec};
+    use subunit_emitter::{Packet, Status, Timestamp, to_stream};
     let ts = |s: u32, n: u32| Timestamp::new(1_700_000_000 + s, n);
     let utf8 = Some("text/plain;charset=utf8");
     let id = "a.b<&>\"q\"\t.c\u{1}d";
@@ -312,10 +312,7 @@ fn awkward_stream() -> Vec<u8> {
             .with_file("stderr", utf8, "é ü", false)
             .with_timestamp(ts(6, 0)),
     ];
-    packets
-        .iter()
-        .flat_map(|p| to_vec(&p.as_ref()).unwrap())
-        .collect()
+    to_stream(&packets).unwrap()
 }
 
 #[test]
